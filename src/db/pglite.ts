@@ -1,0 +1,39 @@
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
+import { drizzle } from 'drizzle-orm/pglite';
+import * as schema from '../schema/index.ts';
+import type { Database, Orm, RawSession } from './database.ts';
+
+/** Embedded PostgreSQL (PGlite, WASM) with pgvector: in memory, or in `dataDir`. */
+export async function createPgliteDatabase(options: {
+  dataDir?: string | undefined;
+  switchRole: boolean;
+}): Promise<Database> {
+  const client = await PGlite.create({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    extensions: { vector },
+  });
+  const orm = drizzle(client, { schema }) as unknown as Orm;
+  let closed = false;
+  return {
+    kind: 'pglite',
+    orm,
+    switchRole: options.switchRole,
+    rawTransaction: (fn) =>
+      client.transaction(async (tx) => {
+        const session: RawSession = {
+          query: async <Row>(text: string, params?: unknown[]) => (await tx.query<Row>(text, params)).rows,
+          exec: async (text: string) => {
+            await tx.exec(text);
+          },
+        };
+        return fn(session);
+      }),
+    rawQuery: async <Row>(text: string, params?: unknown[]) => (await client.query<Row>(text, params)).rows,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Typed errors. Every error tenantdb throws on purpose is a {@link TenantDbError} with a stable
+ * `code` (safe to switch on), the Postgres SQLSTATE when the database raised it, and the original
+ * error as `cause`. Messages say what to do next.
+ */
+
+export type TenantDbErrorCode =
+  | 'INVALID_TENANT_ID'
+  | 'INVALID_USER_ID'
+  | 'INVALID_INPUT'
+  | 'TENANT_CONTEXT_MISSING'
+  | 'TENANT_NOT_FOUND'
+  | 'TENANT_SUSPENDED'
+  | 'TENANT_CANCELLED'
+  | 'NOT_A_MEMBER'
+  | 'TENANT_MISMATCH'
+  | 'TENANT_ISOLATION_VIOLATION'
+  | 'CROSS_TENANT_REFERENCE'
+  | 'SYSTEM_CONTEXT_FORBIDDEN'
+  | 'MIGRATION_FAILED'
+  | 'MIGRATION_EDITED'
+  | 'MIGRATION_LOCK_TIMEOUT'
+  | 'CONFIG_INVALID';
+
+export interface TenantDbErrorOptions {
+  cause?: unknown;
+  sqlState?: string;
+  query?: string;
+  params?: unknown[];
+}
+
+export class TenantDbError extends Error {
+  override readonly name: string = 'TenantDbError';
+  readonly code: TenantDbErrorCode;
+  readonly sqlState: string | undefined;
+  readonly query: string | undefined;
+  readonly params: unknown[] | undefined;
+
+  constructor(code: TenantDbErrorCode, message: string, options: TenantDbErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.sqlState = options.sqlState ?? sqlStateOf(options.cause);
+    this.query = options.query;
+    this.params = options.params;
+  }
+}
+
+/** Thrown before any query when a tenant or user id is not a UUID. Nothing is written. */
+export class InvalidIdError extends TenantDbError {
+  override readonly name = 'InvalidIdError';
+}
+
+/** The tenant exists but its status forbids the attempted access. */
+export class TenantStatusError extends TenantDbError {
+  override readonly name = 'TenantStatusError';
+}
+
+/** The user is not an active member of the tenant whose context was requested. */
+export class MembershipError extends TenantDbError {
+  override readonly name = 'MembershipError';
+}
+
+/** The database (RLS, a composite foreign key) or the scoped API refused a cross-tenant access. */
+export class IsolationError extends TenantDbError {
+  override readonly name = 'IsolationError';
+}
+
+export class MigrationError extends TenantDbError {
+  override readonly name = 'MigrationError';
+}
+
+export class ConfigError extends TenantDbError {
+  override readonly name = 'ConfigError';
+}
+
+/** Walks an error's `cause` chain (drizzle wraps driver errors) and returns the first SQLSTATE. */
+export function sqlStateOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The driver error (with `constraint`, `table`, `detail`) behind drizzle's wrapper, if any. */
+export function driverErrorOf(error: unknown): Record<string, unknown> | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
+    if (typeof (current as { code?: unknown }).code === 'string') {
+      return current as Record<string, unknown>;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+// SQLSTATEs raised by tenantdb's own SQL functions (migrations/0000_bootstrap.sql).
+const OWN_SQLSTATES: Record<string, [TenantDbErrorCode, typeof TenantDbError]> = {
+  TD001: ['INVALID_TENANT_ID', InvalidIdError],
+  TD002: ['TENANT_NOT_FOUND', TenantStatusError],
+  TD003: ['TENANT_CANCELLED', TenantStatusError],
+  TD004: ['NOT_A_MEMBER', MembershipError],
+  TD005: ['SYSTEM_CONTEXT_FORBIDDEN', TenantDbError],
+  TD006: ['TENANT_CONTEXT_MISSING', TenantDbError],
+};
+
+/**
+ * Turns a database error into a typed error when it is one tenantdb knows: its own SQLSTATEs,
+ * RLS refusals (42501 "row-level security"), foreign keys that would cross tenants (23503), and
+ * writes in a suspended tenant's read-only transaction (25006). Anything else is returned as is.
+ */
+export function translateDatabaseError(error: unknown, hint: { readOnlyTenant?: boolean } = {}): unknown {
+  if (error instanceof TenantDbError) return error;
+  const sqlState = sqlStateOf(error);
+  const driver = driverErrorOf(error);
+  const message = typeof driver?.message === 'string' ? driver.message : String(error);
+  if (sqlState === undefined) return error;
+  const own = OWN_SQLSTATES[sqlState];
+  if (own) {
+    const [code, ErrorClass] = own;
+    return new ErrorClass(code, message, { cause: error, sqlState });
+  }
+  if (sqlState === '42501' && /row-level security/i.test(message)) {
+    return new IsolationError(
+      'TENANT_ISOLATION_VIOLATION',
+      `${message}. The row names a tenant other than the open context's; write inside withTenantContext() for that tenant instead.`,
+      { cause: error, sqlState },
+    );
+  }
+  if (sqlState === '23503') {
+    return new IsolationError(
+      'CROSS_TENANT_REFERENCE',
+      `${message}. A tenant row can only reference rows of the same tenant (composite foreign keys on (tenant_id, id)); the referenced row does not exist in this tenant.`,
+      { cause: error, sqlState },
+    );
+  }
+  if (sqlState === '25006' && hint.readOnlyTenant) {
+    return new TenantStatusError(
+      'TENANT_SUSPENDED',
+      'This tenant is SUSPENDED: its data can be read but not changed. Reactivate the tenant to write.',
+      { cause: error, sqlState },
+    );
+  }
+  if (sqlState === '23502' && /tenant_id/.test(message)) {
+    return new TenantDbError(
+      'TENANT_CONTEXT_MISSING',
+      `${message}. No tenant context is open: run the write inside withTenantContext(db, { tenantId }, fn).`,
+      { cause: error, sqlState },
+    );
+  }
+  return error;
+}

@@ -1,0 +1,10 @@
+/**
+ * The unified schema. Every table is declared through `tenantTable()` (tenant-scoped) or
+ * `globalTable()` (shared, with a stated reason); see `src/tenancy/registry.ts`.
+ */
+export * from './enums.ts';
+export * from './tenants.ts';
+export * from './identity.ts';
+export * from './members.ts';
+export * from './conversations.ts';
+export * from './relations.ts';

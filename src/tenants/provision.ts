@@ -1,0 +1,113 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { TenantDbError } from '../errors.ts';
+import { users } from '../schema/identity.ts';
+import { tenantMembers } from '../schema/members.ts';
+import { tenants } from '../schema/tenants.ts';
+import { validateContext, withSystemContext } from '../tenancy/context.ts';
+
+type TenantRow = typeof tenants.$inferSelect;
+type Plan = TenantRow['plan'];
+type MemberRole = (typeof tenantMembers.$inferSelect)['role'];
+
+export interface ProvisionTenantInput {
+  name: string;
+  slug: string;
+  plan?: Plan;
+  status?: 'ACTIVE' | 'TRIAL';
+  owner?: { email: string; name?: string };
+}
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Creates a tenant and, when `owner` is given, its owner (an existing user with that email, or a
+ * new one) with an ACTIVE owner membership — all in one system-context transaction, so a failure
+ * leaves nothing behind.
+ */
+export async function provisionTenant(
+  db: Database,
+  input: ProvisionTenantInput,
+): Promise<{ tenant: TenantRow; ownerId: string | undefined }> {
+  if (typeof input.name !== 'string' || input.name.trim() === '') {
+    throw new TenantDbError('INVALID_INPUT', 'provisionTenant: name is required.');
+  }
+  if (typeof input.slug !== 'string' || !SLUG.test(input.slug)) {
+    throw new TenantDbError('INVALID_INPUT', `provisionTenant: slug must be lowercase letters, digits and dashes (got ${JSON.stringify(input.slug)}).`);
+  }
+  return withSystemContext(
+    db,
+    async (tx) => {
+      const [tenant] = await tx
+        .insert(tenants)
+        .values({ name: input.name, slug: input.slug, plan: input.plan ?? 'free', status: input.status ?? 'ACTIVE' })
+        .returning();
+      if (!tenant) throw new Error('insert into tenants returned no row');
+      let ownerId: string | undefined;
+      if (input.owner) {
+        ownerId = await ensureUser(tx, input.owner);
+        await tx.insert(tenantMembers).values({ tenantId: tenant.id, userId: ownerId, role: 'owner' });
+      }
+      return { tenant, ownerId };
+    },
+    { reason: `provision tenant ${input.slug}` },
+  );
+}
+
+/** Adds (or re-activates) a member; creates the user when the email is new. System context. */
+export async function addMember(
+  db: Database,
+  tenantId: string,
+  user: { email: string; name?: string },
+  role: MemberRole = 'member',
+): Promise<string> {
+  validateContext({ tenantId });
+  return withSystemContext(
+    db,
+    async (tx) => {
+      const userId = await ensureUser(tx, user);
+      await tx
+        .insert(tenantMembers)
+        .values({ tenantId, userId, role })
+        .onConflictDoUpdate({ target: [tenantMembers.tenantId, tenantMembers.userId], set: { role, status: 'ACTIVE' } });
+      return userId;
+    },
+    { reason: `add member to ${tenantId}` },
+  );
+}
+
+/**
+ * Moves a tenant through its lifecycle: SUSPENDED makes its contexts read-only, CANCELLED refuses
+ * them, ACTIVE/TRIAL restores access.
+ */
+export async function setTenantStatus(db: Database, tenantId: string, status: TenantRow['status']): Promise<void> {
+  validateContext({ tenantId });
+  await withSystemContext(
+    db,
+    async (tx) => {
+      const updated = await tx.update(tenants).set({ status }).where(eq(tenants.id, tenantId)).returning({ id: tenants.id });
+      if (updated.length === 0) throw new TenantDbError('TENANT_NOT_FOUND', `Tenant ${tenantId} does not exist.`);
+    },
+    { reason: `set tenant ${tenantId} ${status}` },
+  );
+}
+
+async function ensureUser(
+  tx: Parameters<Parameters<typeof withSystemContext>[1]>[0],
+  user: { email: string; name?: string },
+): Promise<string> {
+  if (typeof user.email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(user.email)) {
+    throw new TenantDbError('INVALID_INPUT', `Not an email address: ${JSON.stringify(user.email)}.`);
+  }
+  const [existing] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`lower(${users.email}) = lower(${user.email})`);
+  if (existing) return existing.id;
+  const [created] = await tx
+    .insert(users)
+    .values({ email: user.email, name: user.name ?? null })
+    .returning({ id: users.id });
+  if (!created) throw new Error('insert into users returned no row');
+  return created.id;
+}
