@@ -1,0 +1,41 @@
+import { ConfigError } from '../errors.ts';
+
+export interface CliOptions {
+  command: string;
+  url: string | undefined;
+  dataDir: string | undefined;
+  json: boolean;
+  help: boolean;
+}
+
+/** Flags first, then environment (DATABASE_URL, TENANTDB_DATA_DIR). */
+export function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = {
+    command: 'help',
+    url: process.env.DATABASE_URL || undefined,
+    dataDir: process.env.TENANTDB_DATA_DIR || undefined,
+    json: false,
+    help: false,
+  };
+  let commandSeen = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new ConfigError('CONFIG_INVALID', `${arg} needs a value`);
+      return next;
+    };
+    if (arg === '--url') options.url = value();
+    else if (arg.startsWith('--url=')) options.url = arg.slice(6);
+    else if (arg === '--data-dir') options.dataDir = value();
+    else if (arg.startsWith('--data-dir=')) options.dataDir = arg.slice(11);
+    else if (arg === '--json') options.json = true;
+    else if (arg === '--help' || arg === '-h') options.help = true;
+    else if (arg.startsWith('-')) throw new ConfigError('CONFIG_INVALID', `unknown option ${arg} (see tenantdb --help)`);
+    else if (!commandSeen) {
+      options.command = arg;
+      commandSeen = true;
+    } else throw new ConfigError('CONFIG_INVALID', `unexpected argument ${arg}`);
+  }
+  return options;
+}

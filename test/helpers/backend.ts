@@ -1,0 +1,98 @@
+/**
+ * The backend a test file runs on, chosen by TENANTDB_TEST_BACKEND:
+ * - `pglite` (default, no server needed): a fresh in-memory PGlite per call;
+ * - `postgres`: a fresh database per call on the server at DATABASE_URL;
+ * - `pgbouncer`: the same, created through DATABASE_URL but used through PGBOUNCER_URL
+ *   (transaction pooling).
+ * Every database is migrated; connections are privileged (superuser), so tenant transactions
+ * switch to tenantdb_app as in production.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createDatabase, migrate, type CreateDatabaseOptions, type Database } from '../../src/index.ts';
+
+export type BackendName = 'pglite' | 'postgres' | 'pgbouncer';
+
+export const backend: BackendName = (() => {
+  const name = process.env.TENANTDB_TEST_BACKEND ?? 'pglite';
+  if (name !== 'pglite' && name !== 'postgres' && name !== 'pgbouncer') {
+    throw new Error(`TENANTDB_TEST_BACKEND must be pglite, postgres or pgbouncer (got ${name})`);
+  }
+  if (name !== 'pglite' && !process.env.DATABASE_URL) throw new Error(`${name} tests need DATABASE_URL`);
+  if (name === 'pgbouncer' && !process.env.PGBOUNCER_URL) throw new Error('pgbouncer tests need PGBOUNCER_URL');
+  return name;
+})();
+
+/** True on backends with real concurrent connections (a server); PGlite has one connection. */
+export const isServer = backend !== 'pglite';
+
+export interface TestDatabase {
+  db: Database;
+  /** URL of this database on the backend (undefined on PGlite). */
+  url: string | undefined;
+  /** Direct (not pooled) URL, for admin work such as DDL in tests (undefined on PGlite). */
+  directUrl: string | undefined;
+  /** Opens another Database on the same database (a second pool; on PGlite the same instance). */
+  connect(options?: Omit<CreateDatabaseOptions, 'url' | 'dataDir'>): Promise<Database>;
+  /** Closes every Database opened here and drops the database. */
+  dispose(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** A fresh database, migrated unless `migrated: false`. */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const opened: Database[] = [];
+  if (backend === 'pglite') {
+    const db = await createDatabase({ url: undefined });
+    if (options.migrated !== false) await migrate(db);
+    // PGlite is one in-process instance; a "second connection" with different options is a
+    // second view of the same instance, which createDatabase cannot give, so we rebuild the
+    // options on the same client through a thin wrapper.
+    return {
+      db,
+      url: undefined,
+      directUrl: undefined,
+      connect: async (connectOptions = {}) => ({ ...db, switchRole: connectOptions.dangerouslySkipRoleSwitch !== true, close: async () => {} }),
+      dispose: () => db.close(),
+    };
+  }
+  const adminUrl = process.env.DATABASE_URL as string;
+  const name = `tenantdb_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const directUrl = withDatabase(adminUrl, name);
+  const url = backend === 'pgbouncer' ? withDatabase(process.env.PGBOUNCER_URL as string, name) : directUrl;
+  const connect = async (connectOptions: Omit<CreateDatabaseOptions, 'url' | 'dataDir'> = {}) => {
+    const db = await createDatabase({ ...connectOptions, url });
+    opened.push(db);
+    return db;
+  };
+  const db = await connect({ max: 16 });
+  if (options.migrated !== false) await migrate(db);
+  return {
+    db,
+    url,
+    directUrl,
+    connect,
+    dispose: async () => {
+      await Promise.all(opened.map((d) => d.close()));
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Two cores: more workers only contend. Server suites create a database per file.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
