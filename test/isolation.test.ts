@@ -1,0 +1,367 @@
+/**
+ * Cross-tenant attacks against every tenant table, generated from the schema registry: a table
+ * added later is covered without writing a test. Each attack runs
+ *   - through layer 2 alone: Drizzle / raw SQL in a tenant context as tenantdb_app (RLS), and
+ *   - through layer 1 alone: the scoped API on a connection that bypasses RLS (superuser, no
+ *     role switch),
+ * and for each protection the suite also shows the attack succeeding once that protection is
+ * removed, so the tests can fail.
+ */
+import { randomUUID } from 'node:crypto';
+import { eq, getTableName, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  provisionTenant,
+  tenantTables,
+  withSystemContext,
+  withTenantContext,
+  type Database,
+  type OrmTransaction,
+  type TenantScope,
+} from '../src/index.ts';
+import * as schema from '../src/schema/index.ts';
+import { users } from '../src/schema/index.ts';
+import { sampleRow, tenantForeignKeys } from '../src/tenancy/row-factory.ts';
+import { backend, createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+
+type AnyTable = PgTable & { tenantId: PgColumn; id: PgColumn };
+
+const tables = tenantTables();
+const keyOf = new Map(
+  Object.entries(schema)
+    .filter(([, value]) => typeof value === 'object' && value !== null && 'tenantId' in value)
+    .map(([key, value]) => [getTableName(value as unknown as PgTable), key]),
+);
+
+interface Side {
+  tenantId: string;
+  ownerId: string;
+  /** Users for rows that reference users: one for the setup rows, one spare for new rows
+   *  (a membership is unique per tenant and user). */
+  probeUserId: string;
+  spareUserId: string;
+  /** One row per tenant table, by table name. */
+  rows: Map<string, string>;
+}
+
+let t: TestDatabase;
+let db: Database;
+let bypass: Database; // superuser connection, no role switch: RLS does not apply
+let A: Side;
+let B: Side;
+
+async function makeSide(label: string): Promise<Side> {
+  const stamp = randomUUID().slice(0, 8);
+  const { tenant, ownerId } = await provisionTenant(db, {
+    name: `Tenant ${label}`,
+    slug: `iso-${label.toLowerCase()}-${stamp}`,
+    owner: { email: `owner-${label}-${stamp}@example.test` },
+  });
+  const [probeUserId, spareUserId] = await withSystemContext(db, async (tx) => {
+    const created = await tx
+      .insert(users)
+      .values([{ email: `probe-${label}-${stamp}@example.test` }, { email: `spare-${label}-${stamp}@example.test` }])
+      .returning({ id: users.id });
+    return created.map((u) => u.id);
+  });
+  const side: Side = {
+    tenantId: tenant.id,
+    ownerId: ownerId as string,
+    probeUserId: probeUserId as string,
+    spareUserId: spareUserId as string,
+    rows: new Map(),
+  };
+  // One row per tenant table, parents first, written as the application role.
+  await withTenantContext(db, { tenantId: side.tenantId, userId: side.ownerId }, async (tx) => {
+    for (const info of tables) {
+      const values = sampleRow(info.table, { parents: side.rows, userId: side.probeUserId });
+      const [row] = (await tx.insert(info.table).values(values).returning()) as { id: string }[];
+      side.rows.set(info.name, (row as { id: string }).id);
+    }
+  });
+  return side;
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  db = t.db;
+  bypass = await t.connect({ dangerouslySkipRoleSwitch: true });
+  A = await makeSide('A');
+  B = await makeSide('B');
+});
+
+afterAll(async () => {
+  await t?.dispose();
+});
+
+const inA = <T>(fn: (tx: OrmTransaction, scoped: TenantScope) => Promise<T>) =>
+  withTenantContext(db, { tenantId: A.tenantId, userId: A.ownerId }, fn);
+const layer1InA = <T>(fn: (tx: OrmTransaction, scoped: TenantScope) => Promise<T>) =>
+  withTenantContext(bypass, { tenantId: A.tenantId, userId: A.ownerId }, fn);
+/** A transaction as tenantdb_app with no tenant context. */
+const noContext = <T>(fn: (tx: OrmTransaction) => Promise<T>) =>
+  db.orm.transaction(async (tx) => {
+    await tx.execute(sql`set local role tenantdb_app`);
+    return fn(tx);
+  });
+/** Ground truth, read in the system context. */
+const rowOf = (table: AnyTable, id: string) =>
+  withSystemContext(db, async (tx) => (await tx.select().from(table).where(eq(table.id, id)))[0] as Record<string, unknown> | undefined);
+const countAll = (table: AnyTable) =>
+  withSystemContext(db, async (tx) => (await tx.select({ id: table.id }).from(table)).length);
+/** Rejects with a typed error of the given code; returns it. */
+async function refused(promise: Promise<unknown>, code: string) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}, but the statement succeeded`).toBeDefined();
+  expect((error as { code?: string }).code).toBe(code);
+  return error;
+}
+
+let attacks = 0;
+let leaks = 0;
+/** Counts one attack; `held` says whether isolation held. */
+function attack(held: boolean): void {
+  attacks++;
+  if (!held) leaks++;
+}
+
+afterAll(() => {
+  console.log(`isolation [${backend}]: ${tables.length} tenant tables, ${attacks} attacks tried, ${leaks} leaks`);
+});
+
+it('covers every tenant table of the schema', () => {
+  expect(tables.map((x) => x.name)).toEqual(expect.arrayContaining(['tenant_members', 'conversations', 'messages']));
+  for (const info of tables) expect(keyOf.get(info.name), `${info.name} is exported from the schema`).toBeDefined();
+});
+
+describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, info) => {
+  const table = info.table as AnyTable;
+  const key = keyOf.get(name) as keyof TenantScope & string;
+  const fks = tenantForeignKeys(table);
+  const newRow = (side: Side) => sampleRow(table, { parents: side.rows, userId: side.spareUserId });
+  const idOf = (side: Side) => side.rows.get(name) as string;
+  const scopedTable = (scoped: TenantScope) => scoped[key as keyof TenantScope] as unknown as {
+    findMany(config?: object): Promise<{ tenantId: string }[]>;
+    findFirst(config?: object): Promise<unknown>;
+    count(where?: unknown): Promise<number>;
+    insert(values: object): Promise<{ id: string; tenantId: string }>;
+    update(set: object, where?: unknown): Promise<unknown[]>;
+    delete(where?: unknown): Promise<unknown[]>;
+    upsert(values: object): Promise<{ id: string; tenantId: string }>;
+  };
+
+  describe('layer 2: RLS as tenantdb_app', () => {
+    it("select sees only the own tenant's rows", async () => {
+      const rows = (await inA((tx) => tx.select().from(table))) as { tenantId: string }[];
+      const byId = await inA((tx) => tx.select().from(table).where(eq(table.id, idOf(B))));
+      const raw = await inA((tx) => tx.execute(sql`select count(*)::int as n from ${table} where tenant_id = ${B.tenantId}`));
+      const rawCount = ((Array.isArray(raw) ? raw : (raw as { rows: { n: number }[] }).rows)[0] as { n: number }).n;
+      attack(rows.every((r) => r.tenantId === A.tenantId) && byId.length === 0 && rawCount === 0);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((r) => r.tenantId === A.tenantId)).toBe(true);
+      expect(byId).toEqual([]);
+      expect(rawCount).toBe(0);
+    });
+
+    it("update of the other tenant's row changes nothing", async () => {
+      const before = await rowOf(table, idOf(B));
+      const updated = await inA((tx) =>
+        tx.update(table).set({ updatedAt: new Date(0) } as never).where(eq(table.id, idOf(B))).returning(),
+      );
+      attack(updated.length === 0);
+      expect(updated).toEqual([]);
+      expect(await rowOf(table, idOf(B))).toEqual(before);
+    });
+
+    it("delete of the other tenant's row deletes nothing", async () => {
+      const deleted = await inA((tx) => tx.delete(table).where(eq(table.id, idOf(B))).returning());
+      attack(deleted.length === 0);
+      expect(deleted).toEqual([]);
+      expect(await rowOf(table, idOf(B))).toBeDefined();
+    });
+
+    it('insert naming the other tenant is rejected', async () => {
+      const before = await countAll(table);
+      await refused(
+        inA((tx) => tx.insert(table).values({ ...newRow(A), tenantId: B.tenantId } as never)),
+        'TENANT_ISOLATION_VIOLATION',
+      );
+      attack(true);
+      expect(await countAll(table)).toBe(before);
+    });
+
+    it('changing tenant_id is rejected', async () => {
+      await refused(
+        inA((tx) => tx.update(table).set({ tenantId: B.tenantId } as never).where(eq(table.id, idOf(A)))),
+        'TENANT_ISOLATION_VIOLATION',
+      );
+      attack(true);
+      expect((await rowOf(table, idOf(A)))?.tenantId).toBe(A.tenantId);
+    });
+
+    it.skipIf(fks.length === 0)("a reference to the other tenant's row is rejected", async () => {
+      for (const fk of fks) {
+        const values = { ...newRow(A), [fk.key]: B.rows.get(fk.parent) };
+        await refused(inA((tx) => tx.insert(table).values(values as never)), 'CROSS_TENANT_REFERENCE');
+        attack(true);
+      }
+    });
+
+    it('no context: no rows, and every write rejected', async () => {
+      const seen = await noContext((tx) => tx.select().from(table));
+      const updated = await noContext((tx) => tx.update(table).set({ updatedAt: new Date(0) } as never).returning());
+      const deleted = await noContext((tx) => tx.delete(table).returning());
+      const inserted = await noContext((tx) => tx.insert(table).values({ ...newRow(A), tenantId: A.tenantId } as never)).then(
+        () => true,
+        () => false,
+      );
+      const insertedNoTenant = await noContext((tx) => tx.insert(table).values(newRow(A) as never)).then(
+        () => true,
+        () => false,
+      );
+      attack(seen.length === 0);
+      attack(updated.length === 0);
+      attack(deleted.length === 0);
+      attack(!inserted);
+      attack(!insertedNoTenant);
+      expect(seen).toEqual([]);
+      expect(updated).toEqual([]);
+      expect(deleted).toEqual([]);
+      expect(inserted).toBe(false);
+      expect(insertedNoTenant).toBe(false);
+    });
+
+    it('a malformed tenant id is a typed error and nothing is written', async () => {
+      const before = await countAll(table);
+      for (const bad of ['not-a-uuid', `${B.tenantId}'; delete from ${name}; --`, '', `${A.tenantId}\u0000`]) {
+        await refused(
+          withTenantContext(db, { tenantId: bad }, (tx) => tx.insert(table).values(newRow(A) as never)),
+          'INVALID_TENANT_ID',
+        );
+        attack(true);
+      }
+      expect(await countAll(table)).toBe(before);
+    });
+  });
+
+  describe('layer 1: the scoped API alone, on a connection that bypasses RLS', () => {
+    it("reads see only the own tenant's rows", async () => {
+      const [all, other, n] = await layer1InA(async (_tx, scoped) => [
+        await scopedTable(scoped).findMany(),
+        await scopedTable(scoped).findFirst({ where: eq(table.id, idOf(B)) }),
+        await scopedTable(scoped).count(),
+      ] as const);
+      attack(all.every((r) => r.tenantId === A.tenantId) && other === undefined);
+      expect(all.length).toBeGreaterThan(0);
+      expect(all.every((r) => r.tenantId === A.tenantId)).toBe(true);
+      expect(other).toBeUndefined();
+      expect(n).toBe(all.length);
+    });
+
+    it("update and delete of the other tenant's row touch nothing", async () => {
+      const before = await rowOf(table, idOf(B));
+      const updated = await layer1InA((_tx, scoped) => scopedTable(scoped).update({ updatedAt: new Date(0) }, eq(table.id, idOf(B))));
+      const deleted = await layer1InA((_tx, scoped) => scopedTable(scoped).delete(eq(table.id, idOf(B))));
+      attack(updated.length === 0);
+      attack(deleted.length === 0);
+      expect(updated).toEqual([]);
+      expect(deleted).toEqual([]);
+      expect(await rowOf(table, idOf(B))).toEqual(before);
+    });
+
+    it('insert or update naming the other tenant is refused', async () => {
+      const before = await countAll(table);
+      await refused(layer1InA((_tx, scoped) => scopedTable(scoped).insert({ ...newRow(A), tenantId: B.tenantId })), 'TENANT_MISMATCH');
+      await refused(
+        layer1InA((_tx, scoped) => scopedTable(scoped).update({ tenantId: B.tenantId }, eq(table.id, idOf(A)))),
+        'TENANT_MISMATCH',
+      );
+      attack(true);
+      attack(true);
+      expect(await countAll(table)).toBe(before);
+      expect((await rowOf(table, idOf(A)))?.tenantId).toBe(A.tenantId);
+    });
+
+    it("upsert with the other tenant's id never touches the other tenant's row", async () => {
+      const before = await rowOf(table, idOf(B));
+      const row = await layer1InA((_tx, scoped) => scopedTable(scoped).upsert({ ...newRow(A), id: idOf(B) }));
+      attack(row.tenantId === A.tenantId);
+      expect(row.tenantId).toBe(A.tenantId);
+      expect(await rowOf(table, idOf(B))).toEqual(before);
+      await withSystemContext(db, (tx) => tx.delete(table).where(sql`${table.tenantId} = ${A.tenantId} and ${table.id} = ${idOf(B)}`));
+    });
+
+    it.skipIf(fks.length === 0)("a reference to the other tenant's row is refused", async () => {
+      for (const fk of fks) {
+        await refused(
+          layer1InA((_tx, scoped) => scopedTable(scoped).insert({ ...newRow(A), [fk.key]: B.rows.get(fk.parent) })),
+          'CROSS_TENANT_REFERENCE',
+        );
+        attack(true);
+      }
+    });
+  });
+
+  describe('the attacks succeed when a protection is removed (so the tests above can fail)', () => {
+    it('without the role switch and without layer 1, raw queries see and change the other tenant', async () => {
+      const seen = await layer1InA((tx) => tx.select().from(table).where(eq(table.tenantId, B.tenantId)));
+      expect(seen.length).toBeGreaterThan(0);
+      const inserted = await bypass.orm
+        .transaction(async (tx) => {
+          await tx.execute(sql`select tenantdb.open_context(${A.tenantId}::uuid, null, false)`);
+          await tx.insert(table).values({ ...newRow(B), tenantId: B.tenantId } as never);
+          tx.rollback();
+        })
+        .then(
+          () => 'committed',
+          (e: Error) => (e.message.includes('Rollback') ? 'inserted, then rolled back' : e.message),
+        );
+      expect(inserted).toBe('inserted, then rolled back');
+    });
+
+    it('without FORCE ROW LEVEL SECURITY, the table owner reads every tenant', async () => {
+      const owner = `tdb_probe_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      const counts = await db
+        .rawTransaction(async (s) => {
+          await s.exec(`CREATE ROLE ${owner} NOLOGIN; ALTER TABLE ${name} OWNER TO ${owner}; GRANT USAGE ON SCHEMA tenantdb TO ${owner};`);
+          await s.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [A.tenantId]);
+          const count = async () => {
+            await s.exec(`SET LOCAL ROLE ${owner}`);
+            const [r] = await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name} WHERE tenant_id = $1`, [B.tenantId]);
+            await s.exec('RESET ROLE');
+            return r?.n;
+          };
+          const forced = await count();
+          await s.exec(`ALTER TABLE ${name} NO FORCE ROW LEVEL SECURITY`);
+          const unforced = await count();
+          throw Object.assign(new Error('rollback'), { counts: [forced, unforced] });
+        })
+        .catch((e: { counts?: number[] }) => e.counts);
+      expect(counts?.[0]).toBe(0);
+      expect(counts?.[1]).toBeGreaterThan(0);
+    });
+
+    it.skipIf(fks.length === 0)('without the composite foreign key, a cross-tenant reference is accepted', async () => {
+      for (const fk of fks) {
+        const accepted = await db
+          .rawTransaction(async (s) => {
+            await s.exec(`ALTER TABLE ${name} DROP CONSTRAINT ${fk.constraint}`);
+            await s.query(`SELECT tenantdb.open_context($1::uuid, NULL, true)`, [A.tenantId]);
+            const values = { ...newRow(A), [fk.key]: B.rows.get(fk.parent) };
+            const columns = Object.keys(values).map((k) => (table as unknown as Record<string, PgColumn>)[k]?.name as string);
+            await s.query(
+              `INSERT INTO ${name} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+              Object.values(values).map((v) => (v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v)),
+            );
+            throw Object.assign(new Error('rollback'), { accepted: true });
+          })
+          .catch((e: { accepted?: boolean; message: string }) => e.accepted ?? e.message);
+        expect(accepted).toBe(true);
+      }
+    });
+  });
+});
