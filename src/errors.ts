@@ -9,6 +9,7 @@ export type TenantDbErrorCode =
   | 'INVALID_USER_ID'
   | 'INVALID_INPUT'
   | 'TENANT_CONTEXT_MISSING'
+  | 'CONTEXT_ALREADY_OPEN'
   | 'TENANT_NOT_FOUND'
   | 'TENANT_SUSPENDED'
   | 'TENANT_CANCELLED'
@@ -103,7 +104,7 @@ const OWN_SQLSTATES: Record<string, [TenantDbErrorCode, typeof TenantDbError]> =
   TD003: ['TENANT_CANCELLED', TenantStatusError],
   TD004: ['NOT_A_MEMBER', MembershipError],
   TD005: ['SYSTEM_CONTEXT_FORBIDDEN', TenantDbError],
-  TD006: ['TENANT_CONTEXT_MISSING', TenantDbError],
+  TD006: ['CONTEXT_ALREADY_OPEN', TenantDbError],
 };
 
 /**
