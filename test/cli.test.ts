@@ -1,0 +1,97 @@
+/** The real `tenantdb` binary and `npm start`, spawned as a user would run them. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/tenantdb.js', import.meta.url));
+
+function run(command: string, args: string[], env: Record<string, string | undefined> = {}) {
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, DATABASE_URL: undefined, ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let t: TestDatabase | undefined; // for npm start
+let fresh: TestDatabase | undefined; // for migrate
+beforeAll(async () => {
+  if (isServer) {
+    t = await createTestDatabase({ migrated: false });
+    fresh = await createTestDatabase({ migrated: false });
+  }
+});
+afterAll(async () => {
+  await t?.dispose();
+  await fresh?.dispose();
+});
+
+describe('npm start (the demo)', () => {
+  it(`runs end to end on ${isServer ? backend : 'embedded PGlite'}: every cross-tenant attempt refused, exit 0`, () => {
+    const result = run('npm', ['start', '--silent'], isServer ? { DATABASE_URL: t?.url } : {});
+    expect(result.stderr).not.toMatch(/LEAK/);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Alice    Acme Corporation');
+    expect(result.stdout).toMatch(/Diana\s+Healthcare Co/);
+    expect(result.stdout).not.toContain('LEAK');
+    const summary = /(\d+) cross-tenant attempts, (\d+) refused, (\d+) leaks\./.exec(result.stdout);
+    expect(summary).not.toBeNull();
+    expect(Number(summary?.[1])).toBeGreaterThanOrEqual(10);
+    expect(summary?.[2]).toBe(summary?.[1]);
+    expect(summary?.[3]).toBe('0');
+    // Every user saw only their own tenant.
+    for (const line of result.stdout.split('\n').filter((l) => /^\s+(Alice|Bob|Charlie|Diana)\s/.test(l))) {
+      expect(line.trim().split(/\s{2,}/).at(-1)).toBe('0');
+    }
+  });
+});
+
+describe('tenantdb CLI', () => {
+  it('--help lists the commands; an unknown command exits 2', () => {
+    const help = run('node', [bin, '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/migrate[\s\S]*seed[\s\S]*demo/);
+    const unknown = run('node', [bin, 'frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command');
+  });
+
+  it('a bad option is a clear error, exit 1', () => {
+    const result = run('node', [bin, 'migrate', '--url']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--url needs a value');
+  });
+
+  it.skipIf(!isServer)('migrate twice against a server: the second run changes nothing', () => {
+    const first = run('node', [bin, 'migrate', '--url', fresh?.url as string]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/applied \d+/);
+    const second = run('node', [bin, 'migrate', '--url', fresh?.url as string]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('nothing to do');
+    const health = run('node', [bin, 'health', '--json', '--url', fresh?.url as string]);
+    expect(health.code, health.stderr).toBe(0);
+    expect(JSON.parse(health.stdout)).toMatchObject({ ok: true, migrations: { pending: 0 } });
+  });
+
+  it('seed is idempotent on a persistent PGlite data directory', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/tenantdb-cli-`);
+    try {
+      const first = run('node', [bin, 'seed', '--data-dir', dir]);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('created Acme Corporation');
+      const second = run('node', [bin, 'seed', '--data-dir', dir]);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout).toContain('kept Acme Corporation');
+      expect(second.stdout).toContain('nothing to do');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
