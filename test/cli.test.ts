@@ -45,7 +45,12 @@ describe('npm start (the demo)', () => {
     expect(summary?.[3]).toBe('0');
     // Every user saw only their own tenant.
     for (const line of result.stdout.split('\n').filter((l) => /^\s+(Alice|Bob|Charlie|Diana)\s/.test(l))) {
-      expect(line.trim().split(/\s{2,}/).at(-1)).toBe('0');
+      expect(
+        line
+          .trim()
+          .split(/\s{2,}/)
+          .at(-1),
+      ).toBe('0');
     }
   });
 });

@@ -34,7 +34,10 @@ async function tenant(label: string, status: 'ACTIVE' | 'TRIAL' = 'ACTIVE') {
 }
 
 const conversationCount = (tenantId: string) =>
-  withSystemContext(db, async (tx) => (await tx.select().from(conversations).where(eq(conversations.tenantId, tenantId))).length);
+  withSystemContext(
+    db,
+    async (tx) => (await tx.select().from(conversations).where(eq(conversations.tenantId, tenantId))).length,
+  );
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   return promise.then(
@@ -54,7 +57,9 @@ afterAll(async () => {
 describe('validation before any query', () => {
   it('a missing context is TENANT_CONTEXT_MISSING', async () => {
     for (const bad of [undefined, null, {}, { tenantId: null }, { userId: randomUUID() }]) {
-      expect(await codeOf(withTenantContext(db, bad as unknown as TenantContext, async () => 1))).toBe('TENANT_CONTEXT_MISSING');
+      expect(await codeOf(withTenantContext(db, bad as unknown as TenantContext, async () => 1))).toBe(
+        'TENANT_CONTEXT_MISSING',
+      );
     }
   });
 
@@ -80,19 +85,29 @@ describe('membership', () => {
     const a = await tenant('Members');
     const b = await tenant('Other');
     expect(await withTenantContext(db, a, async (_tx, scoped) => scoped.context.status)).toBe('ACTIVE');
-    expect(await codeOf(withTenantContext(db, { tenantId: a.tenantId, userId: b.userId }, async () => 1))).toBe('NOT_A_MEMBER');
-    expect(await codeOf(withTenantContext(db, { tenantId: a.tenantId, userId: randomUUID() }, async () => 1))).toBe('NOT_A_MEMBER');
+    expect(await codeOf(withTenantContext(db, { tenantId: a.tenantId, userId: b.userId }, async () => 1))).toBe(
+      'NOT_A_MEMBER',
+    );
+    expect(await codeOf(withTenantContext(db, { tenantId: a.tenantId, userId: randomUUID() }, async () => 1))).toBe(
+      'NOT_A_MEMBER',
+    );
   });
 
   it('an INACTIVE or SUSPENDED membership is refused, and re-activation restores it', async () => {
     const a = await tenant('Inactive');
     const memberId = await addMember(db, a.tenantId, { email: `m-${randomUUID()}@example.test` });
     for (const status of ['INACTIVE', 'SUSPENDED', 'INVITED'] as const) {
-      await withSystemContext(db, (tx) => tx.update(tenantMembers).set({ status }).where(eq(tenantMembers.userId, memberId)));
-      expect(await codeOf(withTenantContext(db, { tenantId: a.tenantId, userId: memberId }, async () => 1))).toBe('NOT_A_MEMBER');
+      await withSystemContext(db, (tx) =>
+        tx.update(tenantMembers).set({ status }).where(eq(tenantMembers.userId, memberId)),
+      );
+      expect(await codeOf(withTenantContext(db, { tenantId: a.tenantId, userId: memberId }, async () => 1))).toBe(
+        'NOT_A_MEMBER',
+      );
     }
     await addMember(db, a.tenantId, { email: `ignored@example.test` }); // unrelated member
-    await withSystemContext(db, (tx) => tx.update(tenantMembers).set({ status: 'ACTIVE' }).where(eq(tenantMembers.userId, memberId)));
+    await withSystemContext(db, (tx) =>
+      tx.update(tenantMembers).set({ status: 'ACTIVE' }).where(eq(tenantMembers.userId, memberId)),
+    );
     expect(await withTenantContext(db, { tenantId: a.tenantId, userId: memberId }, async () => 'open')).toBe('open');
   });
 });
@@ -110,14 +125,14 @@ describe('tenant status', () => {
     await setTenantStatus(db, a.tenantId, 'SUSPENDED');
     const read = await withTenantContext(db, a, (_tx, scoped) => scoped.conversations.findMany());
     expect(read.map((r) => r.title)).toEqual(['before']);
-    expect(await codeOf(withTenantContext(db, a, (_tx, scoped) => scoped.conversations.insert({ title: 'x' })))).toBe('TENANT_SUSPENDED');
+    expect(await codeOf(withTenantContext(db, a, (_tx, scoped) => scoped.conversations.insert({ title: 'x' })))).toBe(
+      'TENANT_SUSPENDED',
+    );
     expect(
       await codeOf(withTenantContext(db, a, (tx) => tx.execute(sql`update conversations set title = 'raw write'`))),
     ).toBe('TENANT_SUSPENDED');
     // Raw SQL cannot switch the transaction back to read-write after the context opened.
-    expect(
-      await codeOf(withTenantContext(db, a, (tx) => tx.execute(sql`set transaction read write`))),
-    ).toBeDefined();
+    expect(await codeOf(withTenantContext(db, a, (tx) => tx.execute(sql`set transaction read write`)))).toBeDefined();
     expect(await conversationCount(a.tenantId)).toBe(1);
     await setTenantStatus(db, a.tenantId, 'ACTIVE');
     await withTenantContext(db, a, (_tx, scoped) => scoped.conversations.insert({ title: 'after' }));
@@ -165,7 +180,11 @@ describe('lifetime: the context is transaction-local', () => {
     const a = await tenant('First');
     const b = await tenant('Second');
     expect(
-      await codeOf(withTenantContext(db, a, (tx) => tx.execute(sql`select tenantdb.open_context(${b.tenantId}::uuid, null, true)`))),
+      await codeOf(
+        withTenantContext(db, a, (tx) =>
+          tx.execute(sql`select tenantdb.open_context(${b.tenantId}::uuid, null, true)`),
+        ),
+      ),
     ).toBe('CONTEXT_ALREADY_OPEN');
   });
 
@@ -212,17 +231,25 @@ describe('system context', () => {
     const reason = `test reason ${randomUUID()}`;
     const role = await withSystemContext(db, async (tx) => tx.execute(sql`select current_user as role`), { reason });
     expect(JSON.stringify(role)).toContain('tenantdb_system');
-    const [logged] = await db.rawQuery<{ n: number }>(`select count(*)::int as n from tenantdb.system_context_log where reason = $1`, [reason]);
+    const [logged] = await db.rawQuery<{ n: number }>(
+      `select count(*)::int as n from tenantdb.system_context_log where reason = $1`,
+      [reason],
+    );
     expect(logged?.n).toBe(1);
   });
 
   it('is refused to tenantdb_app, so a tenant transaction cannot escalate', async () => {
     const a = await tenant('Escalate');
-    const code = await codeOf(withTenantContext(db, a, (tx) => tx.execute(sql`select tenantdb.open_system_context('escalate')`)));
+    const code = await codeOf(
+      withTenantContext(db, a, (tx) => tx.execute(sql`select tenantdb.open_system_context('escalate')`)),
+    );
     expect(code).toBeDefined();
-    const state = await withTenantContext(db, a, (tx) => tx.execute(sql`select tenantdb.open_system_context('escalate')`)).then(
+    const state = await withTenantContext(db, a, (tx) =>
+      tx.execute(sql`select tenantdb.open_system_context('escalate')`),
+    ).then(
       () => 'allowed',
-      (e: { sqlState?: string; cause?: { code?: string; cause?: { code?: string } } }) => e.sqlState ?? e.cause?.cause?.code ?? e.cause?.code,
+      (e: { sqlState?: string; cause?: { code?: string; cause?: { code?: string } } }) =>
+        e.sqlState ?? e.cause?.cause?.code ?? e.cause?.code,
     );
     expect(state).toBe('42501');
   });
@@ -239,7 +266,9 @@ describe('system context', () => {
       await raw.connect();
       try {
         expect((await raw.query('select count(*)::int as n from conversations')).rows[0].n).toBe(0);
-        await expect(raw.query(`insert into conversations (tenant_id, title) values ($1, 'x')`, [a.tenantId])).rejects.toThrow();
+        await expect(
+          raw.query(`insert into conversations (tenant_id, title) values ($1, 'x')`, [a.tenantId]),
+        ).rejects.toThrow();
       } finally {
         await raw.end();
       }

@@ -107,7 +107,10 @@ const noContext = <T>(fn: (tx: OrmTransaction) => Promise<T>) =>
   });
 /** Ground truth, read in the system context. */
 const rowOf = (table: AnyTable, id: string) =>
-  withSystemContext(db, async (tx) => (await tx.select().from(table).where(eq(table.id, id)))[0] as Record<string, unknown> | undefined);
+  withSystemContext(
+    db,
+    async (tx) => (await tx.select().from(table).where(eq(table.id, id)))[0] as Record<string, unknown> | undefined,
+  );
 const countAll = (table: AnyTable) =>
   withSystemContext(db, async (tx) => (await tx.select({ id: table.id }).from(table)).length);
 /** Rejects with a typed error of the given code; returns it. */
@@ -144,21 +147,29 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
   const fks = tenantForeignKeys(table);
   const newRow = (side: Side) => sampleRow(table, { parents: side.rows, userId: side.spareUserId });
   const idOf = (side: Side) => side.rows.get(name) as string;
-  const scopedTable = (scoped: TenantScope) => scoped[key as keyof TenantScope] as unknown as {
-    findMany(config?: object): Promise<{ tenantId: string }[]>;
-    findFirst(config?: object): Promise<unknown>;
-    count(where?: unknown): Promise<number>;
-    insert(values: object): Promise<{ id: string; tenantId: string }>;
-    update(set: object, where?: unknown): Promise<unknown[]>;
-    delete(where?: unknown): Promise<unknown[]>;
-    upsert(values: object): Promise<{ id: string; tenantId: string }>;
-  };
+  const scopedTable = (scoped: TenantScope) =>
+    scoped[key as keyof TenantScope] as unknown as {
+      findMany(config?: object): Promise<{ tenantId: string }[]>;
+      findFirst(config?: object): Promise<unknown>;
+      count(where?: unknown): Promise<number>;
+      insert(values: object): Promise<{ id: string; tenantId: string }>;
+      update(set: object, where?: unknown): Promise<unknown[]>;
+      delete(where?: unknown): Promise<unknown[]>;
+      upsert(values: object): Promise<{ id: string; tenantId: string }>;
+    };
 
   describe('layer 2: RLS as tenantdb_app', () => {
     it("select sees only the own tenant's rows", async () => {
       const rows = (await inA((tx) => tx.select().from(table))) as { tenantId: string }[];
-      const byId = await inA((tx) => tx.select().from(table).where(eq(table.id, idOf(B))));
-      const raw = await inA((tx) => tx.execute(sql`select count(*)::int as n from ${table} where tenant_id = ${B.tenantId}`));
+      const byId = await inA((tx) =>
+        tx
+          .select()
+          .from(table)
+          .where(eq(table.id, idOf(B))),
+      );
+      const raw = await inA((tx) =>
+        tx.execute(sql`select count(*)::int as n from ${table} where tenant_id = ${B.tenantId}`),
+      );
       const rawCount = ((Array.isArray(raw) ? raw : (raw as { rows: { n: number }[] }).rows)[0] as { n: number }).n;
       attack(rows.every((r) => r.tenantId === A.tenantId) && byId.length === 0 && rawCount === 0);
       expect(rows.length).toBeGreaterThan(0);
@@ -170,7 +181,11 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
     it("update of the other tenant's row changes nothing", async () => {
       const before = await rowOf(table, idOf(B));
       const updated = await inA((tx) =>
-        tx.update(table).set({ updatedAt: new Date(0) } as never).where(eq(table.id, idOf(B))).returning(),
+        tx
+          .update(table)
+          .set({ updatedAt: new Date(0) } as never)
+          .where(eq(table.id, idOf(B)))
+          .returning(),
       );
       attack(updated.length === 0);
       expect(updated).toEqual([]);
@@ -178,7 +193,12 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
     });
 
     it("delete of the other tenant's row deletes nothing", async () => {
-      const deleted = await inA((tx) => tx.delete(table).where(eq(table.id, idOf(B))).returning());
+      const deleted = await inA((tx) =>
+        tx
+          .delete(table)
+          .where(eq(table.id, idOf(B)))
+          .returning(),
+      );
       attack(deleted.length === 0);
       expect(deleted).toEqual([]);
       expect(await rowOf(table, idOf(B))).toBeDefined();
@@ -196,7 +216,12 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
 
     it('changing tenant_id is rejected', async () => {
       await refused(
-        inA((tx) => tx.update(table).set({ tenantId: B.tenantId } as never).where(eq(table.id, idOf(A)))),
+        inA((tx) =>
+          tx
+            .update(table)
+            .set({ tenantId: B.tenantId } as never)
+            .where(eq(table.id, idOf(A))),
+        ),
         'TENANT_ISOLATION_VIOLATION',
       );
       attack(true);
@@ -206,16 +231,26 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
     it.skipIf(fks.length === 0)("a reference to the other tenant's row is rejected", async () => {
       for (const fk of fks) {
         const values = { ...newRow(A), [fk.key]: B.rows.get(fk.parent) };
-        await refused(inA((tx) => tx.insert(table).values(values as never)), 'CROSS_TENANT_REFERENCE');
+        await refused(
+          inA((tx) => tx.insert(table).values(values as never)),
+          'CROSS_TENANT_REFERENCE',
+        );
         attack(true);
       }
     });
 
     it('no context: no rows, and every write rejected', async () => {
       const seen = await noContext((tx) => tx.select().from(table));
-      const updated = await noContext((tx) => tx.update(table).set({ updatedAt: new Date(0) } as never).returning());
+      const updated = await noContext((tx) =>
+        tx
+          .update(table)
+          .set({ updatedAt: new Date(0) } as never)
+          .returning(),
+      );
       const deleted = await noContext((tx) => tx.delete(table).returning());
-      const inserted = await noContext((tx) => tx.insert(table).values({ ...newRow(A), tenantId: A.tenantId } as never)).then(
+      const inserted = await noContext((tx) =>
+        tx.insert(table).values({ ...newRow(A), tenantId: A.tenantId } as never),
+      ).then(
         () => true,
         () => false,
       );
@@ -250,11 +285,14 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
 
   describe('layer 1: the scoped API alone, on a connection that bypasses RLS', () => {
     it("reads see only the own tenant's rows", async () => {
-      const [all, other, n] = await layer1InA(async (_tx, scoped) => [
-        await scopedTable(scoped).findMany(),
-        await scopedTable(scoped).findFirst({ where: eq(table.id, idOf(B)) }),
-        await scopedTable(scoped).count(),
-      ] as const);
+      const [all, other, n] = await layer1InA(
+        async (_tx, scoped) =>
+          [
+            await scopedTable(scoped).findMany(),
+            await scopedTable(scoped).findFirst({ where: eq(table.id, idOf(B)) }),
+            await scopedTable(scoped).count(),
+          ] as const,
+      );
       attack(all.every((r) => r.tenantId === A.tenantId) && other === undefined);
       expect(all.length).toBeGreaterThan(0);
       expect(all.every((r) => r.tenantId === A.tenantId)).toBe(true);
@@ -264,7 +302,9 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
 
     it("update and delete of the other tenant's row touch nothing", async () => {
       const before = await rowOf(table, idOf(B));
-      const updated = await layer1InA((_tx, scoped) => scopedTable(scoped).update({ updatedAt: new Date(0) }, eq(table.id, idOf(B))));
+      const updated = await layer1InA((_tx, scoped) =>
+        scopedTable(scoped).update({ updatedAt: new Date(0) }, eq(table.id, idOf(B))),
+      );
       const deleted = await layer1InA((_tx, scoped) => scopedTable(scoped).delete(eq(table.id, idOf(B))));
       attack(updated.length === 0);
       attack(deleted.length === 0);
@@ -275,7 +315,10 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
 
     it('insert or update naming the other tenant is refused', async () => {
       const before = await countAll(table);
-      await refused(layer1InA((_tx, scoped) => scopedTable(scoped).insert({ ...newRow(A), tenantId: B.tenantId })), 'TENANT_MISMATCH');
+      await refused(
+        layer1InA((_tx, scoped) => scopedTable(scoped).insert({ ...newRow(A), tenantId: B.tenantId })),
+        'TENANT_MISMATCH',
+      );
       await refused(
         layer1InA((_tx, scoped) => scopedTable(scoped).update({ tenantId: B.tenantId }, eq(table.id, idOf(A)))),
         'TENANT_MISMATCH',
@@ -292,7 +335,9 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
       attack(row.tenantId === A.tenantId);
       expect(row.tenantId).toBe(A.tenantId);
       expect(await rowOf(table, idOf(B))).toEqual(before);
-      await withSystemContext(db, (tx) => tx.delete(table).where(sql`${table.tenantId} = ${A.tenantId} and ${table.id} = ${idOf(B)}`));
+      await withSystemContext(db, (tx) =>
+        tx.delete(table).where(sql`${table.tenantId} = ${A.tenantId} and ${table.id} = ${idOf(B)}`),
+      );
     });
 
     it.skipIf(fks.length === 0)("a reference to the other tenant's row is refused", async () => {
@@ -327,11 +372,15 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
       const owner = `tdb_probe_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
       const counts = await db
         .rawTransaction(async (s) => {
-          await s.exec(`CREATE ROLE ${owner} NOLOGIN; ALTER TABLE ${name} OWNER TO ${owner}; GRANT USAGE ON SCHEMA tenantdb TO ${owner};`);
+          await s.exec(
+            `CREATE ROLE ${owner} NOLOGIN; ALTER TABLE ${name} OWNER TO ${owner}; GRANT USAGE ON SCHEMA tenantdb TO ${owner};`,
+          );
           await s.query(`SELECT set_config('app.current_tenant_id', $1, true)`, [A.tenantId]);
           const count = async () => {
             await s.exec(`SET LOCAL ROLE ${owner}`);
-            const [r] = await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name} WHERE tenant_id = $1`, [B.tenantId]);
+            const [r] = await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name} WHERE tenant_id = $1`, [
+              B.tenantId,
+            ]);
             await s.exec('RESET ROLE');
             return r?.n;
           };
@@ -352,10 +401,14 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
             await s.exec(`ALTER TABLE ${name} DROP CONSTRAINT ${fk.constraint}`);
             await s.query(`SELECT tenantdb.open_context($1::uuid, NULL, true)`, [A.tenantId]);
             const values = { ...newRow(A), [fk.key]: B.rows.get(fk.parent) };
-            const columns = Object.keys(values).map((k) => (table as unknown as Record<string, PgColumn>)[k]?.name as string);
+            const columns = Object.keys(values).map(
+              (k) => (table as unknown as Record<string, PgColumn>)[k]?.name as string,
+            );
             await s.query(
               `INSERT INTO ${name} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
-              Object.values(values).map((v) => (v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v)),
+              Object.values(values).map((v) =>
+                v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v,
+              ),
             );
             throw Object.assign(new Error('rollback'), { accepted: true });
           })

@@ -31,7 +31,8 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (arg.startsWith('--data-dir=')) options.dataDir = arg.slice(11);
     else if (arg === '--json') options.json = true;
     else if (arg === '--help' || arg === '-h') options.help = true;
-    else if (arg.startsWith('-')) throw new ConfigError('CONFIG_INVALID', `unknown option ${arg} (see tenantdb --help)`);
+    else if (arg.startsWith('-'))
+      throw new ConfigError('CONFIG_INVALID', `unknown option ${arg} (see tenantdb --help)`);
     else if (!commandSeen) {
       options.command = arg;
       commandSeen = true;

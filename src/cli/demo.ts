@@ -24,12 +24,20 @@ export async function demoCommand(options: CliOptions): Promise<number> {
       indent(
         renderTable(
           ['user', 'tenant', 'role', 'tenants visible', 'conversations', 'messages', 'foreign rows'],
-          seen.map((r) => [r.user, r.tenant, r.role, `${r.tenantsVisible}`, `${r.conversations}`, `${r.messages}`, `${r.foreignRows}`]),
+          seen.map((r) => [
+            r.user,
+            r.tenant,
+            r.role,
+            `${r.tenantsVisible}`,
+            `${r.conversations}`,
+            `${r.messages}`,
+            `${r.foreignRows}`,
+          ]),
         ),
       ),
     );
 
-    console.log('\n4. Cross-tenant attempts (raw SQL inside the attacker\'s own context, unless noted)\n');
+    console.log("\n4. Cross-tenant attempts (raw SQL inside the attacker's own context, unless noted)\n");
     const attempts = await crossTenantAttempts(db, sample);
     console.log(
       indent(

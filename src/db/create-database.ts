@@ -14,7 +14,7 @@ import { createPgliteDatabase } from './pglite.ts';
  * await db.close();
  */
 export async function createDatabase(options: CreateDatabaseOptions = {}): Promise<Database> {
-  const url = options.url ?? (process.env.DATABASE_URL || undefined);
+  const url = options.url ?? (options.embedded ? undefined : process.env.DATABASE_URL || undefined);
   const switchRole = options.dangerouslySkipRoleSwitch !== true;
   if (url !== undefined) {
     if (options.dataDir !== undefined) {

@@ -32,6 +32,8 @@ export interface Database {
 export interface CreateDatabaseOptions {
   /** A PostgreSQL URL. Default: `DATABASE_URL`; without either, embedded PGlite. */
   url?: string;
+  /** Use embedded PGlite even when DATABASE_URL is set (ignored when `url` is given). */
+  embedded?: boolean;
   /** PGlite only: a data directory for a persistent database. Default: in memory. */
   dataDir?: string;
   /** Server only: pool size. Default 10. */

@@ -4,7 +4,11 @@ import * as schema from '../schema/index.ts';
 import type { Database, Orm, RawSession } from './database.ts';
 
 /** A PostgreSQL server (directly or through PgBouncer in transaction mode) through a pg pool. */
-export function createNodePostgresDatabase(options: { url: string; max?: number | undefined; switchRole: boolean }): Database {
+export function createNodePostgresDatabase(options: {
+  url: string;
+  max?: number | undefined;
+  switchRole: boolean;
+}): Database {
   const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10 });
   // A backend that dies while idle in the pool (restart, pg_terminate_backend) emits 'error' on
   // the pool; without a listener that would crash the process. The pool replaces the client.
@@ -21,8 +25,7 @@ export function createNodePostgresDatabase(options: { url: string; max?: number 
       try {
         await client.query('BEGIN');
         const session: RawSession = {
-          query: async <Row>(text: string, params?: unknown[]) =>
-            (await client.query(text, params)).rows as Row[],
+          query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[],
           exec: async (text: string) => {
             await client.query(text);
           },

@@ -169,9 +169,7 @@ export async function crossTenantAttempts(db: Database, sample: SampleTenant[]):
       'conversations',
       () =>
         expectError(() =>
-          withTenantContext(db, bobCtx, (tx) =>
-            tx.execute(sql`update conversations set tenant_id = ${victim.id}`),
-          ),
+          withTenantContext(db, bobCtx, (tx) => tx.execute(sql`update conversations set tenant_id = ${victim.id}`)),
         ),
     ],
     [
@@ -184,7 +182,9 @@ export async function crossTenantAttempts(db: Database, sample: SampleTenant[]):
       'conversations',
       () =>
         expectError(() =>
-          withTenantContext(db, bobCtx, (_tx, scoped) => scoped.conversations.insert({ tenantId: victim.id, title: 'x' })),
+          withTenantContext(db, bobCtx, (_tx, scoped) =>
+            scoped.conversations.insert({ tenantId: victim.id, title: 'x' }),
+          ),
         ),
     ],
     [
@@ -205,7 +205,9 @@ export async function crossTenantAttempts(db: Database, sample: SampleTenant[]):
       'conversations',
       () =>
         expectError(() =>
-          noContext(db, (tx) => tx.execute(sql`insert into conversations (tenant_id, title) values (${victim.id}, 'x')`)),
+          noContext(db, (tx) =>
+            tx.execute(sql`insert into conversations (tenant_id, title) values (${victim.id}, 'x')`),
+          ),
         ),
     ],
   ];
@@ -219,7 +221,10 @@ export async function crossTenantAttempts(db: Database, sample: SampleTenant[]):
 }
 
 /** A transaction as tenantdb_app with no tenant context at all. */
-async function noContext<T>(db: Database, fn: (tx: Parameters<Parameters<Database['orm']['transaction']>[0]>[0]) => Promise<T>) {
+async function noContext<T>(
+  db: Database,
+  fn: (tx: Parameters<Parameters<Database['orm']['transaction']>[0]>[0]) => Promise<T>,
+) {
   return db.orm.transaction(async (tx) => {
     await tx.execute(sql`set local role tenantdb_app`);
     return fn(tx);

@@ -101,7 +101,9 @@ export async function seedSampleData(db: Database, log: (line: string) => void =
       { reason: 'seed: look up sample tenant' },
     );
     const created = existing === undefined;
-    const tenantId = existing?.id ?? (await provisionTenant(db, { name: sample.name, slug: sample.slug, plan: sample.plan })).tenant.id;
+    const tenantId =
+      existing?.id ??
+      (await provisionTenant(db, { name: sample.name, slug: sample.slug, plan: sample.plan })).tenant.id;
     const people = [];
     for (const person of sample.people) {
       const userId = await addMember(db, tenantId, { email: person.email, name: person.name }, person.role);
@@ -111,7 +113,11 @@ export async function seedSampleData(db: Database, log: (line: string) => void =
       const author = people[0]?.userId;
       await withTenantContext(db, { tenantId, userId: author }, async (_tx, scoped) => {
         for (const conversation of sample.conversations) {
-          const row = await scoped.conversations.insert({ persona: conversation.persona, title: conversation.title, userId: author });
+          const row = await scoped.conversations.insert({
+            persona: conversation.persona,
+            title: conversation.title,
+            userId: author,
+          });
           await scoped.messages.insert(
             conversation.messages.map(([role, content]) => ({
               conversationId: row.id,

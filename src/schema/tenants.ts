@@ -16,7 +16,10 @@ export const tenants = globalTable(
     plan: tenantPlan('plan').notNull().default('free'),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
-    features: text('features').array().notNull().default(sql`'{}'::text[]`),
+    features: text('features')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     maxUsers: integer('max_users').notNull().default(10),
     maxConnectors: integer('max_connectors').notNull().default(5),
     maxMonthlySpend: numeric('max_monthly_spend', { precision: 12, scale: 2 }),

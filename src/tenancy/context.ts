@@ -137,7 +137,10 @@ export function createTenantClient(db: Database, context: TenantContext): Tenant
   const client = createScopedApi(valid.tenantId, run) as TenantClient;
   Object.defineProperties(client, {
     context: { value: Object.freeze({ ...valid }), enumerable: false },
-    transaction: { value: <T>(fn: (tx: OrmTransaction, scoped: TenantScope) => Promise<T>) => withTenantContext(db, valid, fn), enumerable: false },
+    transaction: {
+      value: <T>(fn: (tx: OrmTransaction, scoped: TenantScope) => Promise<T>) => withTenantContext(db, valid, fn),
+      enumerable: false,
+    },
     run: { value: run, enumerable: false },
   });
   return client;

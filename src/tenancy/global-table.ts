@@ -1,8 +1,4 @@
-import {
-  pgTable,
-  type PgColumnBuilderBase,
-  type PgTableExtraConfigValue,
-} from 'drizzle-orm/pg-core';
+import { pgTable, type PgColumnBuilderBase, type PgTableExtraConfigValue } from 'drizzle-orm/pg-core';
 import type { BuildExtraConfigColumns } from 'drizzle-orm';
 import { registerTable } from './registry.ts';
 

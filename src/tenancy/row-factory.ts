@@ -52,7 +52,8 @@ export function sampleRow(table: PgTable, context: RowFactoryContext): Record<st
     const reference = references.get(key);
     if (reference) {
       const parentId = context.parents.get(reference.parent);
-      if (parentId === undefined) throw new Error(`sampleRow(${getTableName(table)}): no ${reference.parent} row given`);
+      if (parentId === undefined)
+        throw new Error(`sampleRow(${getTableName(table)}): no ${reference.parent} row given`);
       row[key] = parentId;
     } else if (userColumns.has(column.name)) {
       row[key] = context.userId;

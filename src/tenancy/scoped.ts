@@ -101,14 +101,20 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
     findFirst: (config) => run((tx) => query(tx).findFirst(scopeConfig(config))),
     count: (where) =>
       run(async (tx) => {
-        const [row] = await tx.select({ n: count() }).from(table as PgTable).where(scope(where));
+        const [row] = await tx
+          .select({ n: count() })
+          .from(table as PgTable)
+          .where(scope(where));
         return row?.n ?? 0;
       }),
     insert: ((values: NewRow<K> | NewRow<K>[]) =>
       run(async (tx) => {
         const list = (Array.isArray(values) ? values : [values]).map((v) => checkTenant(v as Record<string, unknown>));
         if (list.length === 0) return [];
-        const rows = (await tx.insert(table).values(list as never).returning()) as Row<K>[];
+        const rows = (await tx
+          .insert(table)
+          .values(list as never)
+          .returning()) as Row<K>[];
         return Array.isArray(values) ? rows : rows[0];
       })) as ScopedTable<K>['insert'],
     update: (set, where) =>
@@ -116,7 +122,11 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
         const values = set as Record<string, unknown>;
         if (values.tenantId !== undefined) checkTenant(values);
         const { tenantId: _ignored, ...rest } = values;
-        return (await tx.update(table).set(rest as never).where(scope(where)).returning()) as Row<K>[];
+        return (await tx
+          .update(table)
+          .set(rest as never)
+          .where(scope(where))
+          .returning()) as Row<K>[];
       }),
     delete: (where) => run(async (tx) => (await tx.delete(table).where(scope(where)).returning()) as Row<K>[]),
     upsert: (values, options = {}) =>

@@ -33,7 +33,10 @@ export async function provisionTenant(
     throw new TenantDbError('INVALID_INPUT', 'provisionTenant: name is required.');
   }
   if (typeof input.slug !== 'string' || !SLUG.test(input.slug)) {
-    throw new TenantDbError('INVALID_INPUT', `provisionTenant: slug must be lowercase letters, digits and dashes (got ${JSON.stringify(input.slug)}).`);
+    throw new TenantDbError(
+      'INVALID_INPUT',
+      `provisionTenant: slug must be lowercase letters, digits and dashes (got ${JSON.stringify(input.slug)}).`,
+    );
   }
   return withSystemContext(
     db,
@@ -69,7 +72,10 @@ export async function addMember(
       await tx
         .insert(tenantMembers)
         .values({ tenantId, userId, role })
-        .onConflictDoUpdate({ target: [tenantMembers.tenantId, tenantMembers.userId], set: { role, status: 'ACTIVE' } });
+        .onConflictDoUpdate({
+          target: [tenantMembers.tenantId, tenantMembers.userId],
+          set: { role, status: 'ACTIVE' },
+        });
       return userId;
     },
     { reason: `add member to ${tenantId}` },
@@ -85,7 +91,11 @@ export async function setTenantStatus(db: Database, tenantId: string, status: Te
   await withSystemContext(
     db,
     async (tx) => {
-      const updated = await tx.update(tenants).set({ status }).where(eq(tenants.id, tenantId)).returning({ id: tenants.id });
+      const updated = await tx
+        .update(tenants)
+        .set({ status })
+        .where(eq(tenants.id, tenantId))
+        .returning({ id: tenants.id });
       if (updated.length === 0) throw new TenantDbError('TENANT_NOT_FOUND', `Tenant ${tenantId} does not exist.`);
     },
     { reason: `set tenant ${tenantId} ${status}` },

@@ -48,7 +48,7 @@ function withDatabase(url: string, name: string): string {
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const opened: Database[] = [];
   if (backend === 'pglite') {
-    const db = await createDatabase({ url: undefined });
+    const db = await createDatabase({ embedded: true });
     if (options.migrated !== false) await migrate(db);
     // PGlite is one in-process instance; a "second connection" with different options is a
     // second view of the same instance, which createDatabase cannot give, so we rebuild the
@@ -57,7 +57,11 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
       db,
       url: undefined,
       directUrl: undefined,
-      connect: async (connectOptions = {}) => ({ ...db, switchRole: connectOptions.dangerouslySkipRoleSwitch !== true, close: async () => {} }),
+      connect: async (connectOptions = {}) => ({
+        ...db,
+        switchRole: connectOptions.dangerouslySkipRoleSwitch !== true,
+        close: async () => {},
+      }),
       dispose: () => db.close(),
     };
   }
