@@ -63,7 +63,7 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
   const migrations = await loadMigrations();
   const result: MigrateResult = { applied: [], alreadyApplied: 0 };
   for (const migration of migrations) {
-    const applied = await withRetry(() => applyOne(db, migration, options.lockTimeoutMs ?? 60_000, log));
+    const applied = await withRetry(migration, () => applyOne(db, migration, options.lockTimeoutMs ?? 60_000, log));
     if (applied) result.applied.push(migration.tag);
     else result.alreadyApplied++;
   }
@@ -140,13 +140,20 @@ async function applyOne(
   });
 }
 
-async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+async function withRetry<T>(migration: Migration, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (error) {
       const state = sqlStateOf(error);
-      if (attempt >= 5 || state === undefined || !RETRYABLE.has(state)) throw error;
+      if (state === undefined || !RETRYABLE.has(state)) throw error;
+      if (attempt >= 5) {
+        throw new MigrationError(
+          'MIGRATION_FAILED',
+          `Migration ${migration.tag} failed ${attempt} times: ${(error as Error).message}. Nothing of this migration was applied.`,
+          { cause: error },
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   }

@@ -14,9 +14,11 @@ export type TenantTableKey = {
   keyof OrmTransaction['query'];
 
 type TableOf<K extends TenantTableKey> = Schema[K] & PgTable & { tenantId: PgColumn; id: PgColumn };
-export type Row<K extends TenantTableKey> = InferSelectModel<TableOf<K>>;
+// InferSelectModel of the exact table type: intersecting with PgTable first would widen the columns.
+type ModelOf<K extends TenantTableKey> = Schema[K] extends PgTable ? Schema[K] : never;
+export type Row<K extends TenantTableKey> = InferSelectModel<ModelOf<K>>;
 /** Insert values; `tenantId` may be left out (the context supplies it) but must match if given. */
-export type NewRow<K extends TenantTableKey> = InferInsertModel<TableOf<K>>;
+export type NewRow<K extends TenantTableKey> = InferInsertModel<ModelOf<K>>;
 type FindManyConfig<K extends TenantTableKey> = NonNullable<Parameters<OrmTransaction['query'][K]['findMany']>[0]>;
 type FindFirstConfig<K extends TenantTableKey> = NonNullable<Parameters<OrmTransaction['query'][K]['findFirst']>[0]>;
 
