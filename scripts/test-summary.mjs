@@ -18,7 +18,7 @@ for (const file of process.argv.slice(2)) {
   // A file that fails to load has no failed tests but is a failed suite: count it once.
   const f = report.numFailedTests || (report.numFailedTestSuites ?? 0);
   const s = report.numPendingTests + report.numTodoTests;
-  console.log(`${name.padEnd(10)} ${p} passed, ${f} failed, ${s} skipped (${report.numTotalTestSuites} files)`);
+  console.log(`${name.padEnd(10)} ${p} passed, ${f} failed, ${s} skipped (${report.numTotalTestSuites} suites)`);
   passed += p;
   failed += f;
   skipped += s;
