@@ -16,6 +16,10 @@ export type TenantDbErrorCode =
   | 'NOT_A_MEMBER'
   | 'TENANT_MISMATCH'
   | 'TENANT_ISOLATION_VIOLATION'
+  | 'PERMISSION_DENIED'
+  | 'CROSS_TENANT_QUERY'
+  | 'LIMIT_EXCEEDED'
+  | 'AUDIT_APPEND_ONLY'
   | 'CROSS_TENANT_REFERENCE'
   | 'SYSTEM_CONTEXT_FORBIDDEN'
   | 'MIGRATION_FAILED'
@@ -66,6 +70,20 @@ export class IsolationError extends TenantDbError {
   override readonly name = 'IsolationError';
 }
 
+/** The member lacks the permission (RBAC) or is a read-only viewer. */
+export class PermissionError extends TenantDbError {
+  override readonly name = 'PermissionError';
+}
+
+/** A plan limit (max_users, max_connectors) would be exceeded; `limit` names it. */
+export class LimitError extends TenantDbError {
+  override readonly name = 'LimitError';
+  get limit(): string | undefined {
+    const detail = driverErrorOf(this.cause)?.detail;
+    return typeof detail === 'string' ? detail : undefined;
+  }
+}
+
 export class MigrationError extends TenantDbError {
   override readonly name = 'MigrationError';
 }
@@ -105,6 +123,9 @@ const OWN_SQLSTATES: Record<string, [TenantDbErrorCode, typeof TenantDbError]> =
   TD004: ['NOT_A_MEMBER', MembershipError],
   TD005: ['SYSTEM_CONTEXT_FORBIDDEN', TenantDbError],
   TD006: ['CONTEXT_ALREADY_OPEN', TenantDbError],
+  TD007: ['CROSS_TENANT_QUERY', IsolationError],
+  TD010: ['LIMIT_EXCEEDED', LimitError],
+  TD011: ['AUDIT_APPEND_ONLY', TenantDbError],
 };
 
 /**
@@ -122,6 +143,26 @@ export function translateDatabaseError(error: unknown, hint: { readOnlyTenant?: 
   if (own) {
     const [code, ErrorClass] = own;
     return new ErrorClass(code, message, { cause: error, sqlState });
+  }
+  if (
+    sqlState === '42501' &&
+    /row-level security policy "[a-z_]+_(rbac|writable)_(insert|update|delete)"/.test(message)
+  ) {
+    const viewer = /_writable_/.test(message);
+    return new PermissionError(
+      'PERMISSION_DENIED',
+      viewer
+        ? `${message}. The member is a viewer: viewers can read but never write.`
+        : `${message}. The member's roles do not grant this permission (see roles / member_roles).`,
+      { cause: error, sqlState },
+    );
+  }
+  if (sqlState === '42501' && /^permission denied for (table|relation)/.test(message)) {
+    return new PermissionError(
+      'PERMISSION_DENIED',
+      `${message}. The application role has no grant for this command on this table (append-only tables, for example, grant no UPDATE or DELETE).`,
+      { cause: error, sqlState },
+    );
   }
   if (sqlState === '42501' && /row-level security/i.test(message)) {
     return new IsolationError(

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { pgPolicy, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgPolicy, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { globalTable } from '../tenancy/global-table.ts';
 import { appRole } from '../tenancy/roles.ts';
 
@@ -37,5 +37,62 @@ export const users = globalTable(
         withCheck: sql`id = (select tenantdb.current_user_id())`,
       }),
     ],
+  },
+);
+
+// Auth.js tables (@auth/drizzle-adapter's column names). The adapter runs on the owner connection;
+// the application role has no grants on them, so a tenant context can never read a token.
+
+export const accounts = globalTable(
+  'accounts',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: text('type').$type<'oauth' | 'oidc' | 'email' | 'webauthn'>().notNull(),
+    provider: text('provider').notNull(),
+    providerAccountId: text('provider_account_id').notNull(),
+    refresh_token: text('refresh_token'),
+    access_token: text('access_token'),
+    expires_at: integer('expires_at'),
+    token_type: text('token_type'),
+    scope: text('scope'),
+    id_token: text('id_token'),
+    session_state: text('session_state'),
+  },
+  {
+    reason: 'Auth.js OAuth accounts: identity, not tenant data; no grants to the application role',
+    extra: (t) => [
+      primaryKey({ name: 'accounts_pkey', columns: [t.provider, t.providerAccountId] }),
+      index('accounts_user_idx').on(t.userId),
+    ],
+  },
+);
+
+export const authSessions = globalTable(
+  'auth_sessions',
+  {
+    sessionToken: text('session_token').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expires: timestamp('expires', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  {
+    reason: 'Auth.js sessions: identity, not tenant data; no grants to the application role',
+    extra: (t) => [index('auth_sessions_user_idx').on(t.userId)],
+  },
+);
+
+export const verificationTokens = globalTable(
+  'verification_tokens',
+  {
+    identifier: text('identifier').notNull(),
+    token: text('token').notNull(),
+    expires: timestamp('expires', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  {
+    reason: 'Auth.js email verification tokens: identity; no grants to the application role',
+    extra: (t) => [primaryKey({ name: 'verification_tokens_pkey', columns: [t.identifier, t.token] })],
   },
 );

@@ -15,6 +15,7 @@ export const tenantMembers = tenantTable(
     invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
   },
   {
+    audit: {},
     extra: (t) => [
       uniqueIndex('tenant_members_tenant_user_key').on(t.tenantId, t.userId),
       index('tenant_members_user_idx').on(t.userId),

@@ -26,6 +26,8 @@ export const tenants = globalTable(
     billingEmail: text('billing_email'),
     stripeCustomerId: text('stripe_customer_id'),
     stripeSubscriptionId: text('stripe_subscription_id'),
+    /** The tenant's data key, encrypted (wrapped) with the master key held outside the database. */
+    wrappedDataKey: text('wrapped_data_key'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

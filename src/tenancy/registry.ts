@@ -10,6 +10,8 @@ export interface TenantTableInfo {
   readonly commands: readonly TableCommand[];
   /** Tenant tables this one references through composite foreign keys (for dependency order). */
   readonly parents: readonly string[];
+  /** Whether changes are written to audit_logs by trigger, and which columns are redacted. */
+  readonly audit: { readonly redact: readonly string[] } | undefined;
 }
 
 export interface GlobalTableInfo {

@@ -31,6 +31,8 @@ export interface RowFactoryContext {
   parents: ReadonlyMap<string, string>;
   /** A user id for foreign keys to `users`. */
   userId: string;
+  /** Ids of existing rows of other global tables referenced (e.g. `permissions`), by table name. */
+  globals?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -41,10 +43,14 @@ export interface RowFactoryContext {
 export function sampleRow(table: PgTable, context: RowFactoryContext): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   const references = new Map(tenantForeignKeys(table).map((fk) => [fk.key, fk]));
-  const userColumns = new Set(
+  // Single-column references to global tables (users, permissions, …), by column name.
+  const globalColumns = new Map(
     getTableConfig(table).foreignKeys.flatMap((fk) => {
       const ref = fk.reference();
-      return getTableName(ref.foreignTable) === 'users' ? ref.columns.map((c) => c.name) : [];
+      const target = getTableName(ref.foreignTable);
+      return ref.columns.length === 1 && tableInfo(target)?.kind === 'global'
+        ? [[(ref.columns[0] as PgColumn).name, target] as const]
+        : [];
     }),
   );
   for (const [key, column] of Object.entries(getTableColumns(table))) {
@@ -55,8 +61,11 @@ export function sampleRow(table: PgTable, context: RowFactoryContext): Record<st
       if (parentId === undefined)
         throw new Error(`sampleRow(${getTableName(table)}): no ${reference.parent} row given`);
       row[key] = parentId;
-    } else if (userColumns.has(column.name)) {
-      row[key] = context.userId;
+    } else if (globalColumns.has(column.name)) {
+      const target = globalColumns.get(column.name) as string;
+      const id = target === 'users' ? context.userId : context.globals?.get(target);
+      if (id === undefined) throw new Error(`sampleRow(${getTableName(table)}): no ${target} row given`);
+      row[key] = id;
     } else if (column.notNull && !column.hasDefault) {
       row[key] = sampleValue(column);
     }
@@ -64,7 +73,11 @@ export function sampleRow(table: PgTable, context: RowFactoryContext): Record<st
   return row;
 }
 
+// Sample values must not collide with unique keys (names, hashes, one row per day): vary them.
+let sequence = 0;
+
 function sampleValue(column: PgColumn): unknown {
+  sequence++;
   const enumValues = (column as { enumValues?: string[] }).enumValues;
   if (enumValues && enumValues.length > 0) return enumValues[0];
   switch (column.columnType) {
@@ -90,12 +103,12 @@ function sampleValue(column: PgColumn): unknown {
       return new Date();
     case 'PgDate':
     case 'PgDateString':
-      return '2026-01-01';
+      return new Date(Date.UTC(2000, 0, 1) + sequence * 86_400_000).toISOString().slice(0, 10);
     case 'PgArray':
       return [];
     case 'PgVector':
       return Array.from({ length: (column as unknown as { dimensions: number }).dimensions }, (_, i) => (i % 7) / 7);
     default:
-      return `probe ${column.name}`;
+      return `probe ${column.name} ${sequence}-${randomUUID().slice(0, 8)}`;
   }
 }

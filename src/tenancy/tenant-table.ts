@@ -57,6 +57,11 @@ export interface TenantTableConfig<TName extends string, TColumns> {
   commands?: readonly TableCommand[];
   /** Tenant tables referenced through {@link tenantReference} (for dependency order). */
   parents?: readonly string[];
+  /**
+   * Write every insert, update and delete to audit_logs (by trigger, so raw SQL is audited too),
+   * with these columns redacted. Applied by `tenantdb.audit_table()` in the migrations.
+   */
+  audit?: { redact?: readonly string[] };
   /** Further indexes, constraints, composite references and narrowing (restrictive) policies. */
   extra?: (t: BuildExtraConfigColumns<TName, TenantColumns<TColumns>, 'pg'>) => PgTableExtraConfigValue[];
 }
@@ -91,7 +96,14 @@ export function tenantTable<TName extends string, TColumns extends Record<string
     ...commands.map((command) => commandPolicy(name, command)),
     ...(config.extra?.(t) ?? []),
   ]);
-  registerTable({ kind: 'tenant', name, table, commands, parents: config.parents ?? [] });
+  registerTable({
+    kind: 'tenant',
+    name,
+    table,
+    commands,
+    parents: config.parents ?? [],
+    audit: config.audit ? { redact: config.audit.redact ?? [] } : undefined,
+  });
   return table;
 }
 
@@ -114,7 +126,9 @@ export function tenantReference(
   self: { tenantId: PgColumn },
   column: PgColumn,
   target: AnyTenantTable,
-  onDelete: 'cascade' | 'restrict' | 'no action' = 'cascade',
+  // 'set null' must be narrowed to `ON DELETE SET NULL (column)` in a hand-written migration:
+  // nulling tenant_id too would violate NOT NULL. The catalogue test checks that it was.
+  onDelete: 'cascade' | 'restrict' | 'no action' | 'set null' = 'cascade',
 ) {
   const name = `${getTableName(column.table)}_${column.name}_fkey`;
   return foreignKey({

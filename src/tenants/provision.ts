@@ -1,8 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { TenantDbError } from '../errors.ts';
 import { users } from '../schema/identity.ts';
 import { tenantMembers } from '../schema/members.ts';
+import { memberRoles, roles } from '../schema/rbac.ts';
 import { tenants } from '../schema/tenants.ts';
 import { validateContext, withSystemContext } from '../tenancy/context.ts';
 
@@ -46,10 +47,11 @@ export async function provisionTenant(
         .values({ name: input.name, slug: input.slug, plan: input.plan ?? 'free', status: input.status ?? 'ACTIVE' })
         .returning();
       if (!tenant) throw new Error('insert into tenants returned no row');
+      await tx.execute(sql`select tenantdb.create_default_roles(${tenant.id}::uuid)`);
       let ownerId: string | undefined;
       if (input.owner) {
         ownerId = await ensureUser(tx, input.owner);
-        await tx.insert(tenantMembers).values({ tenantId: tenant.id, userId: ownerId, role: 'owner' });
+        await addMembership(tx, tenant.id, ownerId, 'owner');
       }
       return { tenant, ownerId };
     },
@@ -102,10 +104,32 @@ export async function setTenantStatus(db: Database, tenantId: string, status: Te
   );
 }
 
-async function ensureUser(
-  tx: Parameters<Parameters<typeof withSystemContext>[1]>[0],
-  user: { email: string; name?: string },
-): Promise<string> {
+/** The system role a membership role starts with. */
+const DEFAULT_ROLE: Record<MemberRole, string> = {
+  owner: 'super_admin',
+  admin: 'org_admin',
+  member: 'org_member',
+  viewer: 'org_member',
+};
+
+type SystemTx = Parameters<Parameters<typeof withSystemContext>[1]>[0];
+
+async function addMembership(tx: SystemTx, tenantId: string, userId: string, role: MemberRole): Promise<void> {
+  const [member] = await tx
+    .insert(tenantMembers)
+    .values({ tenantId, userId, role })
+    .onConflictDoUpdate({ target: [tenantMembers.tenantId, tenantMembers.userId], set: { role, status: 'ACTIVE' } })
+    .returning({ id: tenantMembers.id });
+  if (!member) throw new Error('insert into tenant_members returned no row');
+  const [systemRole] = await tx
+    .select({ id: roles.id })
+    .from(roles)
+    .where(and(eq(roles.tenantId, tenantId), eq(roles.name, DEFAULT_ROLE[role])));
+  if (!systemRole) throw new Error(`tenant ${tenantId} has no ${DEFAULT_ROLE[role]} role`);
+  await tx.insert(memberRoles).values({ tenantId, memberId: member.id, roleId: systemRole.id }).onConflictDoNothing();
+}
+
+async function ensureUser(tx: SystemTx, user: { email: string; name?: string }): Promise<string> {
   if (typeof user.email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(user.email)) {
     throw new TenantDbError('INVALID_INPUT', `Not an email address: ${JSON.stringify(user.email)}.`);
   }

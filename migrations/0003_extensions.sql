@@ -1,0 +1,2 @@
+-- pgvector for the knowledge base embeddings (PGlite ships it; on a server, install the package).
+CREATE EXTENSION IF NOT EXISTS vector;
