@@ -345,6 +345,10 @@ BEGIN
   IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM public.tenants WHERE id = v_tenant) THEN
     RETURN NULL;
   END IF;
+  -- Bookkeeping-only updates (timestamps, last use) are not changes worth a trail entry.
+  IF TG_OP = 'UPDATE' AND v_old - ARRAY['updated_at', 'last_used_at'] = v_new - ARRAY['updated_at', 'last_used_at'] THEN
+    RETURN NULL;
+  END IF;
   FOREACH v_column IN ARRAY COALESCE(TG_ARGV, '{}') LOOP
     IF v_old ? v_column THEN v_old := v_old || jsonb_build_object(v_column, '[redacted]'); END IF;
     IF v_new ? v_column THEN v_new := v_new || jsonb_build_object(v_column, '[redacted]'); END IF;

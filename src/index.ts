@@ -33,4 +33,13 @@ export { globalTable } from './tenancy/global-table.ts';
 export { tenantTables, globalTables, type TableInfo } from './tenancy/registry.ts';
 export { APP_ROLE, SYSTEM_ROLE } from './tenancy/roles.ts';
 export { provisionTenant, addMember, setTenantStatus, type ProvisionTenantInput } from './tenants/provision.ts';
+export { can, canInTransaction, requirePermission, requirePermissionInTransaction } from './rbac/can.ts';
+export { createRole, assignRole, type CreateRoleInput } from './rbac/roles.ts';
+export { issueApiKey, verifyApiKey, revokeApiKey, type IssuedApiKey, type VerifiedApiKey } from './tenants/api-keys.ts';
+export {
+  ensureTenantDataKey,
+  getConnectorCredentials,
+  setConnectorCredentials,
+} from './secrets/connector-credentials.ts';
+export { masterKey, masterKeyFromEnv, type MasterKey } from './secrets/envelope.ts';
 export * from './errors.ts';

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { globalTables, tenantTables } from '../src/index.ts';
 import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -52,6 +53,28 @@ describe('npm start (the demo)', () => {
           .at(-1),
       ).toBe('0');
     }
+    // Rows per tenant: every tenant table has rows for each of the three sample tenants, seen in
+    // each admin's own context, and no foreign row; every global table has rows.
+    const section = result.stdout.slice(
+      result.stdout.indexOf("4. Rows per tenant (as each tenant's admin, under RLS)"),
+      result.stdout.indexOf('5. Cross-tenant attempts'),
+    );
+    expect(section).toMatch(/every one with rows for every tenant; 0 foreign rows seen\./);
+    const cells = (name: string) =>
+      section
+        .split('\n')
+        .find((l) => l.trim().split(/\s{2,}/)[0] === name)
+        ?.trim()
+        .split(/\s{2,}/)
+        .slice(1);
+    for (const { name } of tenantTables()) {
+      const counts = cells(name);
+      expect(counts, name).toHaveLength(3);
+      for (const n of counts ?? []) expect(Number(n), name).toBeGreaterThan(0);
+    }
+    for (const { name } of globalTables()) expect(Number(cells(name)?.[0]), name).toBeGreaterThan(0);
+    expect(cells('tenants')?.slice(1)).toEqual(['1', '1', '1']);
+    expect(cells('accounts')?.slice(1)).toEqual(['no access', 'no access', 'no access']);
   });
 });
 

@@ -185,6 +185,16 @@ describe(`tenant-table contract in the catalogue (${backend})`, () => {
     );
   });
 
+  it('tenantdb.global_tables (read by tenantdb verify) lists exactly the globalTable() declarations, with their reasons', async () => {
+    const rows = await t.db.rawQuery<{ table_name: string; reason: string }>(
+      'select table_name, reason from tenantdb.global_tables order by table_name',
+    );
+    const declared = globalTables()
+      .map((g) => ({ table_name: `public.${g.name}`, reason: g.reason }))
+      .sort((a, b) => (a.table_name < b.table_name ? -1 : 1));
+    expect(rows).toEqual(declared);
+  });
+
   it('the contract check reports violations (shown inside a rolled-back transaction)', async () => {
     class Rollback extends Error {}
     let seen: Problem[] = [];

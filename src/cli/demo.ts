@@ -1,4 +1,4 @@
-import { crossTenantAttempts, visibility } from '../demo/isolation-demo.ts';
+import { crossTenantAttempts, rowsPerTenant, visibility } from '../demo/isolation-demo.ts';
 import { seedSampleData } from '../demo/sample-data.ts';
 import { migrate } from '../migrate/migrator.ts';
 import type { CliOptions } from './args.ts';
@@ -7,8 +7,9 @@ import { renderTable } from './table.ts';
 
 /**
  * `tenantdb demo` (what `npm start` runs): migrate, seed the sample tenants of seed 002, then
- * show what each user sees and the outcome of every cross-tenant attempt. Exit 0 only when every
- * attempt was refused and nobody saw a foreign row.
+ * show what each user sees, how many rows of every table each tenant's admin sees, and the
+ * outcome of every cross-tenant attempt. Exit 0 only when every attempt was refused and nobody
+ * saw a foreign row.
  */
 export async function demoCommand(options: CliOptions): Promise<number> {
   console.log(`tenantdb demo: ${describeTarget(options)}\n`);
@@ -37,7 +38,37 @@ export async function demoCommand(options: CliOptions): Promise<number> {
       ),
     );
 
-    console.log("\n4. Cross-tenant attempts (raw SQL inside the attacker's own context, unless noted)\n");
+    console.log("\n4. Rows per tenant (as each tenant's admin, under RLS)\n");
+    const rows = await rowsPerTenant(db, sample);
+    console.log(
+      indent(
+        renderTable(
+          ['tenant table', ...sample.map((t) => t.name)],
+          rows.tenantTables.map((r) => [r.table, ...r.counts.map(String)]),
+        ),
+      ),
+    );
+    const empty = rows.tenantTables.flatMap((r) =>
+      r.counts.flatMap((n, i) => (n === 0 ? [`${r.table} (${sample[i]?.name})`] : [])),
+    );
+    const foreignRows = rows.tenantTables.reduce((n, r) => n + r.foreignRows, 0);
+    console.log(
+      `\n   ${rows.tenantTables.length} tenant tables, ${empty.length === 0 ? 'every one with rows for every tenant' : `empty: ${empty.join(', ')}`}; ${foreignRows} foreign rows seen.\n`,
+    );
+    console.log(
+      indent(
+        renderTable(
+          ['global table', 'all rows', ...sample.map((t) => `${t.name} admin`)],
+          rows.globalTables.map((r) => [
+            r.table,
+            `${r.total}`,
+            ...r.visible.map((n) => (n === undefined ? 'no access' : `${n}`)),
+          ]),
+        ),
+      ),
+    );
+
+    console.log("\n5. Cross-tenant attempts (raw SQL inside the attacker's own context, unless noted)\n");
     const attempts = await crossTenantAttempts(db, sample);
     console.log(
       indent(
@@ -47,7 +78,7 @@ export async function demoCommand(options: CliOptions): Promise<number> {
         ),
       ),
     );
-    const leaks = attempts.filter((a) => !a.refused).length + seen.reduce((n, r) => n + r.foreignRows, 0);
+    const leaks = attempts.filter((a) => !a.refused).length + seen.reduce((n, r) => n + r.foreignRows, 0) + foreignRows;
     console.log(
       `\n${attempts.length} cross-tenant attempts, ${attempts.length - attempts.filter((a) => !a.refused).length} refused, ${leaks} leaks.`,
     );

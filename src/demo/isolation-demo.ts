@@ -4,6 +4,7 @@ import { TenantDbError, sqlStateOf, translateDatabaseError } from '../errors.ts'
 import { conversations, messages } from '../schema/conversations.ts';
 import { tenants } from '../schema/tenants.ts';
 import { withSystemContext, withTenantContext } from '../tenancy/context.ts';
+import { globalTables, tenantTables } from '../tenancy/registry.ts';
 import type { SampleTenant } from './sample-data.ts';
 
 export interface VisibilityRow {
@@ -49,6 +50,111 @@ export async function visibility(db: Database, sample: SampleTenant[]): Promise<
     }
   }
   return rows;
+}
+
+export interface TenantTableCount {
+  table: string;
+  /** Rows each sample tenant's admin sees in their own context, in the order of the tenants. */
+  counts: number[];
+  /** Rows of another tenant among them (must be 0). */
+  foreignRows: number;
+}
+
+export interface GlobalTableCount {
+  table: string;
+  /** All rows, counted in the system context. */
+  total: number;
+  /** Rows each sample tenant's admin sees, or undefined when the application role has no access. */
+  visible: (number | undefined)[];
+}
+
+/** The admin (or owner) of a sample tenant: the member whose context the row counts use. */
+export function sampleAdmin(tenant: SampleTenant): SampleTenant['people'][number] {
+  const admin = tenant.people.find((p) => p.role === 'owner' || p.role === 'admin') ?? tenant.people[0];
+  if (!admin) throw new Error(`sample tenant ${tenant.slug} has no people`);
+  return admin;
+}
+
+/**
+ * Rows of every tenant table (from the registry) as each sample tenant's admin sees them in their
+ * own context under RLS, and rows of every global table: all of them (system context) and what
+ * each admin may see.
+ */
+export async function rowsPerTenant(
+  db: Database,
+  sample: SampleTenant[],
+): Promise<{ tenantTables: TenantTableCount[]; globalTables: GlobalTableCount[] }> {
+  const tenantNames = tenantTables().map((t) => t.name);
+  const globalNames = globalTables().map((t) => t.name);
+  const perTenant: {
+    counts: { name: string; n: number; foreign_rows: number }[];
+    visible: { name: string; n: number }[];
+  }[] = [];
+  for (const tenant of sample) {
+    perTenant.push(
+      await withTenantContext(db, { tenantId: tenant.id, userId: sampleAdmin(tenant).userId }, async (tx) => {
+        const counts = rowsOf<{ name: string; n: number; foreign_rows: number }>(
+          await tx.execute(
+            sql.join(
+              tenantNames.map(
+                (name) =>
+                  sql`select ${name} as name, count(*)::int as n, (count(*) filter (where tenant_id <> ${tenant.id}::uuid))::int as foreign_rows from ${sql.identifier(name)}`,
+              ),
+              sql` union all `,
+            ),
+          ),
+        );
+        // Global tables without a grant to the application role would raise: ask first.
+        const readable = rowsOf<{ name: string }>(
+          await tx.execute(
+            sql`select c.relname as name from pg_catalog.pg_class c where c.relnamespace = 'public'::regnamespace and c.relname in (${sql.join(
+              globalNames.map((n) => sql`${n}`),
+              sql`, `,
+            )}) and pg_catalog.has_table_privilege(c.oid, 'SELECT')`,
+          ),
+        ).map((r) => r.name);
+        const visible =
+          readable.length === 0
+            ? []
+            : rowsOf<{ name: string; n: number }>(
+                await tx.execute(
+                  sql.join(
+                    readable.map(
+                      (name) => sql`select ${name} as name, count(*)::int as n from ${sql.identifier(name)}`,
+                    ),
+                    sql` union all `,
+                  ),
+                ),
+              );
+        return { counts, visible };
+      }),
+    );
+  }
+  const totals = await withSystemContext(
+    db,
+    async (tx) =>
+      rowsOf<{ name: string; n: number }>(
+        await tx.execute(
+          sql.join(
+            globalNames.map((name) => sql`select ${name} as name, count(*)::int as n from ${sql.identifier(name)}`),
+            sql` union all `,
+          ),
+        ),
+      ),
+    { reason: 'demo: count the rows of the global tables' },
+  );
+  return {
+    tenantTables: tenantNames.map((table) => ({
+      table,
+      counts: perTenant.map((p) => p.counts.find((c) => c.name === table)?.n ?? 0),
+      foreignRows: perTenant.reduce((sum, p) => sum + (p.counts.find((c) => c.name === table)?.foreign_rows ?? 0), 0),
+    })),
+    globalTables: globalNames.map((table) => ({
+      table,
+      total: totals.find((t) => t.name === table)?.n ?? 0,
+      visible: perTenant.map((p) => p.visible.find((v) => v.name === table)?.n),
+    })),
+  };
 }
 
 type Outcome = { refused: boolean; outcome: string };
@@ -231,7 +337,10 @@ async function noContext<T>(
   });
 }
 
+function rowsOf<R>(result: unknown): R[] {
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as R[];
+}
+
 function rowCount(result: unknown): number {
-  if (Array.isArray(result)) return result.length;
-  return (result as { rows: unknown[] }).rows.length;
+  return rowsOf(result).length;
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { TenantDbError } from '../errors.ts';
 import { users } from '../schema/identity.ts';
@@ -42,6 +42,13 @@ export async function provisionTenant(
   return withSystemContext(
     db,
     async (tx) => {
+      const [taken] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, input.slug));
+      if (taken) {
+        throw new TenantDbError(
+          'ALREADY_EXISTS',
+          `A tenant with slug "${input.slug}" already exists; choose another slug.`,
+        );
+      }
       const [tenant] = await tx
         .insert(tenants)
         .values({ name: input.name, slug: input.slug, plan: input.plan ?? 'free', status: input.status ?? 'ACTIVE' })
@@ -71,13 +78,7 @@ export async function addMember(
     db,
     async (tx) => {
       const userId = await ensureUser(tx, user);
-      await tx
-        .insert(tenantMembers)
-        .values({ tenantId, userId, role })
-        .onConflictDoUpdate({
-          target: [tenantMembers.tenantId, tenantMembers.userId],
-          set: { role, status: 'ACTIVE' },
-        });
+      await addMembership(tx, tenantId, userId, role);
       return userId;
     },
     { reason: `add member to ${tenantId}` },
@@ -126,6 +127,27 @@ async function addMembership(tx: SystemTx, tenantId: string, userId: string, rol
     .from(roles)
     .where(and(eq(roles.tenantId, tenantId), eq(roles.name, DEFAULT_ROLE[role])));
   if (!systemRole) throw new Error(`tenant ${tenantId} has no ${DEFAULT_ROLE[role]} role`);
+  // A changed membership role replaces the previous default system role; agent_user and custom
+  // roles are kept.
+  await tx.delete(memberRoles).where(
+    and(
+      eq(memberRoles.tenantId, tenantId),
+      eq(memberRoles.memberId, member.id),
+      inArray(
+        memberRoles.roleId,
+        tx
+          .select({ id: roles.id })
+          .from(roles)
+          .where(
+            and(
+              eq(roles.tenantId, tenantId),
+              inArray(roles.name, Object.values(DEFAULT_ROLE)),
+              ne(roles.id, systemRole.id),
+            ),
+          ),
+      ),
+    ),
+  );
   await tx.insert(memberRoles).values({ tenantId, memberId: member.id, roleId: systemRole.id }).onConflictDoNothing();
 }
 
