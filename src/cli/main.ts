@@ -4,6 +4,8 @@ import { demoCommand } from './demo.ts';
 import { healthCommand } from './health.ts';
 import { migrateCommand } from './migrate.ts';
 import { seedCommand } from './seed.ts';
+import { verifyCommand } from './verify.ts';
+import { doctorCommand } from './doctor.ts';
 
 const HELP = `tenantdb — multi-tenant PostgreSQL with Row-Level Security
 
@@ -14,6 +16,8 @@ Commands:
   seed      migrate, then create the sample tenants, users, conversations (idempotent)
   demo      migrate + seed, then show what each user sees and every cross-tenant attempt refused
   health    connectivity, server version, migrations applied, application role safe
+  verify    prove isolation: catalogue lints and a live attack probe (rolled back); exit 1 on any failure
+  doctor    server version and CVE fix, extensions, roles and grants, migrations applied and not drifted
 
 Options:
   --url URL        PostgreSQL server (default: $DATABASE_URL; without either: embedded PGlite)
@@ -26,6 +30,8 @@ const COMMANDS: Record<string, (options: ReturnType<typeof parseArgs>) => Promis
   seed: seedCommand,
   demo: demoCommand,
   health: healthCommand,
+  verify: verifyCommand,
+  doctor: doctorCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

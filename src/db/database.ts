@@ -11,6 +11,8 @@ export type OrmTransaction = Parameters<Parameters<Orm['transaction']>[0]>[0];
 export interface RawSession {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
   exec(text: string): Promise<void>;
+  /** One statement; resolves to the number of rows it affected (or copied, for COPY). */
+  command(text: string, params?: unknown[]): Promise<number>;
 }
 
 export interface Database {

@@ -29,6 +29,7 @@ export function createNodePostgresDatabase(options: {
           exec: async (text: string) => {
             await client.query(text);
           },
+          command: async (text: string, params?: unknown[]) => (await client.query(text, params)).rowCount ?? 0,
         };
         const result = await fn(session);
         await client.query('COMMIT');

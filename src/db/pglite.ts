@@ -26,6 +26,7 @@ export async function createPgliteDatabase(options: {
           exec: async (text: string) => {
             await tx.exec(text);
           },
+          command: async (text: string, params?: unknown[]) => (await tx.query(text, params)).affectedRows ?? 0,
         };
         return fn(session);
       }),

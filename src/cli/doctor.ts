@@ -1,0 +1,70 @@
+import { loadMigrations } from '../migrate/migrator.ts';
+import type { CheckItem } from '../verify/check.ts';
+import { lintCatalogue } from '../verify/lints.ts';
+import type { CliOptions } from './args.ts';
+import { describeTarget, withDatabase } from './connection.ts';
+import { renderTable } from './table.ts';
+
+/**
+ * `tenantdb doctor`: a short health report — server version and the CVE-2025-1094 fix,
+ * extensions, the application role and its grants, migrations applied and not edited since.
+ */
+export async function doctorCommand(options: CliOptions): Promise<number> {
+  const items = await withDatabase(options, (db) =>
+    db.rawTransaction(async (session) => {
+      const lints = await lintCatalogue(session);
+      const found: CheckItem[] = lints.filter(
+        (i) =>
+          i.check.startsWith('server') || i.check.startsWith('application role') || i.check.endsWith('has DML only'),
+      );
+      const [vector] = await session.query<{ version: string | null }>(
+        `select (select extversion from pg_extension where extname = 'vector') as version`,
+      );
+      found.push({
+        check: 'extension vector installed',
+        object: 'vector',
+        ok: vector?.version != null,
+        detail: vector?.version
+          ? `pgvector ${vector.version}`
+          : 'Install pgvector on the server and run tenantdb migrate.',
+      });
+      const files = await loadMigrations();
+      const [ledger] = await session.query<{ exists: boolean }>(
+        `select to_regclass('tenantdb.migrations') is not null as exists`,
+      );
+      const applied = ledger?.exists
+        ? await session.query<{ idx: number; tag: string; hash: string }>(
+            'select idx, tag, hash from tenantdb.migrations order by idx',
+          )
+        : [];
+      for (const file of files) {
+        const row = applied.find((a) => a.idx === file.index);
+        found.push({
+          check: 'migration applied and unchanged',
+          object: file.tag,
+          ok: row !== undefined && row.hash === file.hash,
+          detail:
+            row === undefined
+              ? 'not applied: run tenantdb migrate'
+              : row.hash === file.hash
+                ? 'applied'
+                : 'the file changed after it was applied: restore it and put the change in a new migration',
+        });
+      }
+      return found;
+    }),
+  );
+  const failed = items.filter((i) => !i.ok);
+  if (options.json) console.log(JSON.stringify({ checks: items.length, failed: failed.length, items }));
+  else {
+    console.log(`tenantdb doctor: ${describeTarget(options)}\n`);
+    console.log(
+      renderTable(
+        ['', 'check', 'object', 'detail'],
+        items.map((i) => [i.ok ? 'ok' : 'FAIL', i.check, i.object, i.detail]),
+      ),
+    );
+    console.log(`\n${items.length} checks, ${failed.length} failed.`);
+  }
+  return failed.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,166 @@
+/**
+ * tenantdb verify: the catalogue lints and the live probe on every backend, deliberately broken
+ * fixtures that must each fail naming the object, and the real CLI.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '../src/index.ts';
+import type { RawSession } from '../src/db/database.ts';
+import type { CheckItem } from '../src/verify/check.ts';
+import { lintCatalogue } from '../src/verify/lints.ts';
+import { probeIsolation } from '../src/verify/probe.ts';
+import { verify } from '../src/verify/verify.ts';
+import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/tenantdb.js', import.meta.url));
+
+let t: TestDatabase;
+let db: Database;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  db = t.db;
+});
+afterAll(async () => {
+  await t?.dispose();
+});
+
+/** Runs `fn` after `breakIt` in one transaction that is always rolled back. */
+async function inBrokenFixture<T>(breakIt: string, fn: (s: RawSession) => Promise<T>): Promise<T> {
+  let result: T | undefined;
+  await db
+    .rawTransaction(async (s) => {
+      await s.exec(breakIt);
+      result = await fn(s);
+      throw new Error('rollback');
+    })
+    .catch((e: Error) => {
+      if (e.message !== 'rollback') throw e;
+    });
+  return result as T;
+}
+const failures = (items: CheckItem[]) => items.filter((i) => !i.ok).map((i) => `${i.check} | ${i.object}`);
+
+it(`verify on a migrated database: every check passes and every attack is refused (${backend})`, async () => {
+  const report = await verify(db);
+  console.log(
+    `verify [${backend}]: ${report.checks} checks, ${report.failed} failed; ${report.attacks} attacks tried, ${report.leaks} leaks`,
+  );
+  expect(failures(report.items)).toEqual([]);
+  expect(report.leaks).toBe(0);
+  expect(report.checks).toBeGreaterThan(300);
+  expect(report.attacks).toBeGreaterThan(1000);
+  const [left] = await db.rawQuery<{ n: number }>('select count(*)::int as n from tenants');
+  expect(left?.n).toBe(0); // the probe's tenants and rows were rolled back
+});
+
+describe('broken fixtures: verify fails, naming the object', () => {
+  const cases: [string, string, RegExp][] = [
+    ['a table without FORCE', 'ALTER TABLE messages NO FORCE ROW LEVEL SECURITY', /^RLS forced \| public\.messages$/],
+    [
+      'a policy with per-row current_setting',
+      `CREATE POLICY per_row ON messages AS PERMISSIVE FOR SELECT TO tenantdb_app
+         USING (tenant_id = current_setting('app.current_tenant_id')::uuid)`,
+      /^policy in initPlan form \| public\.messages\.per_row USING$/,
+    ],
+    [
+      'a foreign key without tenant_id',
+      `CREATE UNIQUE INDEX conversations_id_only ON conversations (id);
+       ALTER TABLE messages ADD CONSTRAINT messages_bare_fk FOREIGN KEY (conversation_id) REFERENCES conversations (id)`,
+      /^foreign key includes tenant_id \| messages\.messages_bare_fk$/,
+    ],
+    [
+      'an app role with BYPASSRLS',
+      'ALTER ROLE tenantdb_app BYPASSRLS',
+      /^application role does not bypass RLS \| tenantdb_app$/,
+    ],
+    [
+      'a SECURITY DEFINER function without search_path',
+      `CREATE FUNCTION public.leaky_definer() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'select count(*) from messages'`,
+      /^SECURITY DEFINER has a fixed search_path \| leaky_definer\(\)$/,
+    ],
+    [
+      'a view without security_invoker',
+      `CREATE VIEW public.all_messages AS SELECT * FROM messages; GRANT SELECT ON public.all_messages TO tenantdb_app`,
+      /^view is security_invoker \| all_messages$/,
+    ],
+    [
+      'a table neither tenant-scoped nor declared global',
+      'CREATE TABLE public.stray (id int)',
+      /^declared global \| public\.stray$/,
+    ],
+  ];
+  it.each(cases)('%s', async (_name, breakIt, expected) => {
+    const items = await inBrokenFixture(breakIt, (s) => lintCatalogue(s));
+    expect(
+      failures(items).some((f) => expected.test(f)),
+      failures(items).join('\n'),
+    ).toBe(true);
+  });
+
+  it('the probe reports leaks when the restrictive tenant policy is dropped', async () => {
+    const items = await inBrokenFixture('DROP POLICY messages_tenant_isolation ON messages', (s) => probeIsolation(s));
+    const leaks = items.filter((i) => i.leak);
+    console.log(`verify [${backend}]: without messages_tenant_isolation the probe saw ${leaks.length} leaks`);
+    expect(leaks.length).toBeGreaterThan(0);
+    expect(leaks.every((i) => i.object.startsWith('messages '))).toBe(true);
+  });
+});
+
+describe('the CLI', () => {
+  const run = (args: string[]) =>
+    spawnSync('node', [bin, ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, DATABASE_URL: undefined },
+    });
+
+  it('verify --json exits 0 on a migrated database and non-zero on a broken one, naming the object', async () => {
+    let target: string[];
+    let dir: string | undefined;
+    let broken: TestDatabase | undefined;
+    if (isServer) {
+      broken = await createTestDatabase();
+      target = ['--url', broken.url as string];
+    } else {
+      dir = mkdtempSync(`${tmpdir()}/tenantdb-verify-`);
+      target = ['--data-dir', dir];
+      expect(run(['migrate', ...target]).status).toBe(0);
+    }
+    try {
+      const good = run(['verify', '--json', ...target]);
+      expect(good.status, good.stderr).toBe(0);
+      const report = JSON.parse(good.stdout) as { checks: number; failed: number; leaks: number };
+      expect(report).toMatchObject({ failed: 0, leaks: 0 });
+      expect(report.checks).toBeGreaterThan(1000);
+      // Break it for real (committed), then verify again.
+      const admin = isServer ? (broken as TestDatabase).db : await createDatabase({ dataDir: dir });
+      await admin.rawQuery('ALTER TABLE messages NO FORCE ROW LEVEL SECURITY');
+      if (!isServer) await admin.close();
+      const bad = run(['verify', '--json', ...target]);
+      expect(bad.status).toBe(1);
+      const badReport = JSON.parse(bad.stdout) as {
+        failed: number;
+        items: { check: string; object: string; ok: boolean }[];
+      };
+      expect(badReport.items.filter((i) => !i.ok)).toEqual([
+        expect.objectContaining({ check: 'RLS forced', object: 'public.messages' }),
+      ]);
+      const human = run(['verify', ...target]);
+      expect(human.status).toBe(1);
+      expect(human.stdout).toMatch(
+        /FAILED \(1\)[\s\S]*public\.messages\s+RLS forced\s+ALTER TABLE public\.messages FORCE ROW LEVEL SECURITY/,
+      );
+      const doctor = run(['doctor', ...target]);
+      expect(doctor.status, doctor.stdout).toBe(0);
+      expect(doctor.stdout).toMatch(/migration applied and unchanged/);
+    } finally {
+      await broken?.dispose();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
