@@ -129,10 +129,29 @@ const OWN_SQLSTATES: Record<string, [TenantDbErrorCode, typeof TenantDbError]> =
   TD011: ['AUDIT_APPEND_ONLY', TenantDbError],
 };
 
+// SQLSTATEs that mean the input was bad (INVALID_INPUT), with what to do about it.
+const INVALID_INPUT_SQLSTATES: Record<string, string> = {
+  '22P02':
+    'A value does not fit its column type (an enum value not in the list, a malformed UUID, number, boolean or JSON): check it against the schema.',
+  '22021':
+    'The text holds a byte sequence the database cannot store, such as a NUL character (\\u0000): remove it, or store binary data as bytea.',
+  '22001': 'A string is longer than its column allows: shorten it.',
+  '22003':
+    "A number is out of range for its column (numeric precision/scale or integer size): check the column's type.",
+  '22007': 'A date/time value is not in a format the database understands: pass a Date or an ISO 8601 string.',
+  '22008': 'A date/time value is out of range (e.g. February 30th): pass a real date.',
+  '23514': 'The row fails the CHECK constraint named above: change the value.',
+  '22P05': 'A character cannot be stored (e.g. \\u0000 inside a JSON value, which jsonb refuses): remove it.',
+  '54000':
+    'A value exceeds a database limit (e.g. an indexed value larger than an index row can hold, ~2.7 kB): shorten it or do not index it.',
+};
+
 /**
  * Turns a database error into a typed error when it is one tenantdb knows: its own SQLSTATEs,
- * RLS refusals (42501 "row-level security"), foreign keys that would cross tenants (23503), and
- * writes in a suspended tenant's read-only transaction (25006). Anything else is returned as is.
+ * RLS refusals (42501 "row-level security"), foreign keys that would cross tenants (23503),
+ * writes in a suspended tenant's read-only transaction (25006), and bad input such as an invalid
+ * enum value, NUL byte, out-of-range number or date (INVALID_INPUT, see INVALID_INPUT_SQLSTATES).
+ * Anything else is returned as is.
  */
 export function translateDatabaseError(error: unknown, hint: { readOnlyTenant?: boolean } = {}): unknown {
   if (error instanceof TenantDbError) return error;
@@ -185,6 +204,14 @@ export function translateDatabaseError(error: unknown, hint: { readOnlyTenant?: 
       'This tenant is SUSPENDED: its data can be read but not changed. Reactivate the tenant to write.',
       { cause: error, sqlState },
     );
+  }
+  const invalidInput = INVALID_INPUT_SQLSTATES[sqlState];
+  if (invalidInput !== undefined) {
+    const detail = typeof driver?.detail === 'string' && driver.detail !== '' ? ` (${driver.detail})` : '';
+    return new TenantDbError('INVALID_INPUT', `${message}${detail}. ${invalidInput} The statement was refused.`, {
+      cause: error,
+      sqlState,
+    });
   }
   if (sqlState === '23502' && /tenant_id/.test(message)) {
     return new TenantDbError(

@@ -4,6 +4,7 @@ import type { OrmTransaction } from '../db/database.ts';
 import { IsolationError } from '../errors.ts';
 import * as schema from '../schema/index.ts';
 import { tableInfo } from './registry.ts';
+import { validateValues } from './validate-values.ts';
 
 type Schema = typeof schema;
 
@@ -109,36 +110,43 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
           .where(scope(where));
         return row?.n ?? 0;
       }),
-    insert: ((values: NewRow<K> | NewRow<K>[]) =>
-      run(async (tx) => {
-        const list = (Array.isArray(values) ? values : [values]).map((v) => checkTenant(v as Record<string, unknown>));
+    insert: (async (values: NewRow<K> | NewRow<K>[]) => {
+      // Bad input is refused before any SQL (even before a tenant client opens its transaction).
+      const list = (Array.isArray(values) ? values : [values]).map((v) => checkTenant(v as Record<string, unknown>));
+      for (const row of list) validateValues(name, row);
+      return run(async (tx) => {
         if (list.length === 0) return [];
         const rows = (await tx
           .insert(table)
           .values(list as never)
           .returning()) as Row<K>[];
         return Array.isArray(values) ? rows : rows[0];
-      })) as ScopedTable<K>['insert'],
-    update: (set, where) =>
-      run(async (tx) => {
-        const values = set as Record<string, unknown>;
-        if (values.tenantId !== undefined) checkTenant(values);
-        const { tenantId: _ignored, ...rest } = values;
+      });
+    }) as ScopedTable<K>['insert'],
+    update: async (set, where) => {
+      const values = set as Record<string, unknown>;
+      if (values.tenantId !== undefined) checkTenant(values);
+      const { tenantId: _ignored, ...rest } = values;
+      validateValues(name, rest);
+      return run(async (tx) => {
         return (await tx
           .update(table)
           .set(rest as never)
           .where(scope(where))
           .returning()) as Row<K>[];
-      }),
+      });
+    },
     delete: (where) => run(async (tx) => (await tx.delete(table).where(scope(where)).returning()) as Row<K>[]),
-    upsert: (values, options = {}) =>
-      run(async (tx) => {
-        const row = checkTenant(values as Record<string, unknown>);
-        const target = options.target ?? [table.id];
-        const { tenantId: _t, id: _i, ...updatable } = (options.set ?? row) as Record<string, unknown>;
-        if (options.set && (options.set as Record<string, unknown>).tenantId !== undefined) {
-          checkTenant(options.set as Record<string, unknown>);
-        }
+    upsert: async (values, options = {}) => {
+      const row = checkTenant(values as Record<string, unknown>);
+      const target = options.target ?? [table.id];
+      const { tenantId: _t, id: _i, ...updatable } = (options.set ?? row) as Record<string, unknown>;
+      if (options.set && (options.set as Record<string, unknown>).tenantId !== undefined) {
+        checkTenant(options.set as Record<string, unknown>);
+      }
+      validateValues(name, row);
+      if (options.set) validateValues(name, updatable);
+      return run(async (tx) => {
         const [result] = (await tx
           .insert(table)
           .values(row as never)
@@ -156,6 +164,7 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
           );
         }
         return result;
-      }),
+      });
+    },
   };
 }
