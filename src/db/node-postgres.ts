@@ -13,7 +13,33 @@ export function createNodePostgresDatabase(options: {
   // A backend that dies while idle in the pool (restart, pg_terminate_backend) emits 'error' on
   // the pool; without a listener that would crash the process. The pool replaces the client.
   pool.on('error', () => {});
+  // A backend that dies while its client is checked out (pg_terminate_backend, a failover,
+  // PgBouncer dropping the server connection mid-transaction) rejects the running query, and then
+  // pg emits 'error' on the client; pg-pool listens only while a client is idle, so without this
+  // the process dies with an uncaught exception. The pool discards the dead client on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const orm = drizzle(pool, { schema }) as unknown as Orm;
+  // drizzle-orm 0.45's pool transaction sends BEGIN before its try/finally: when BEGIN fails (the
+  // backend was terminated, or died while idle in the pool) the client is never released, the
+  // pool loses that slot for good and pool.end() never resolves. So each transaction runs on a
+  // client checked out and always released here, through one drizzle instance per connection.
+  const perClient = new WeakMap<pg.PoolClient, Orm>();
+  const transaction: Orm['transaction'] = async (fn, config) => {
+    const client = await pool.connect();
+    try {
+      let clientOrm = perClient.get(client);
+      if (clientOrm === undefined) {
+        clientOrm = drizzle(client, { schema }) as unknown as Orm;
+        perClient.set(client, clientOrm);
+      }
+      return await clientOrm.transaction(fn, config);
+    } finally {
+      client.release();
+    }
+  };
+  orm.transaction = transaction;
   let closed = false;
   return {
     kind: 'postgres',
