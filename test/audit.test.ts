@@ -1,16 +1,9 @@
 /** The audit trail: written by triggers (raw SQL too), secrets redacted, append-only, per tenant. */
-import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  provisionTenant,
-  tenantTables,
-  withSystemContext,
-  withTenantContext,
-  type Database,
-  type TenantContext,
-} from '../src/index.ts';
+import { tenantTables, withSystemContext, withTenantContext, type Database, type TenantContext } from '../src/index.ts';
 import { auditLogs, connectors } from '../src/schema/index.ts';
+import { codeOf, ownerContext } from './helpers/tenants.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/backend.ts';
 
 let t: TestDatabase;
@@ -18,24 +11,11 @@ let db: Database;
 let A: TenantContext;
 let B: TenantContext;
 
-async function tenant(label: string): Promise<TenantContext> {
-  const stamp = randomUUID().slice(0, 8);
-  const { tenant: row, ownerId } = await provisionTenant(db, {
-    name: label,
-    slug: `audit-${label}-${stamp}`,
-    owner: { email: `${label}-${stamp}@example.test` },
-  });
-  return { tenantId: row.id, userId: ownerId };
-}
+const tenant = (label: string): Promise<TenantContext> => ownerContext(db, label);
 
 const trail = (ctx: TenantContext, resourceId: string) =>
   withTenantContext(db, ctx, (_tx, scoped) =>
     scoped.auditLogs.findMany({ where: eq(auditLogs.resourceId, resourceId), orderBy: [auditLogs.createdAt] }),
-  );
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (e: { code?: string }) => e.code ?? 'untyped',
   );
 
 beforeAll(async () => {

@@ -17,6 +17,7 @@ import {
   type TenantContext,
 } from '../src/index.ts';
 import { conversations, tenantMembers } from '../src/schema/index.ts';
+import { codeOf } from './helpers/tenants.ts';
 import { createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
 
 let t: TestDatabase;
@@ -38,13 +39,6 @@ const conversationCount = (tenantId: string) =>
     db,
     async (tx) => (await tx.select().from(conversations).where(eq(conversations.tenantId, tenantId))).length,
   );
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  return promise.then(
-    () => undefined,
-    (e: { code?: string }) => e.code ?? 'untyped',
-  );
-}
 
 beforeAll(async () => {
   t = await createTestDatabase();

@@ -13,6 +13,7 @@ import {
   type Database,
 } from '../src/index.ts';
 import { apiKeys, connectors, memberRoles, roles, tenantMembers, tenants, users } from '../src/schema/index.ts';
+import { codeOf } from './helpers/tenants.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/backend.ts';
 
 let t: TestDatabase;
@@ -27,11 +28,6 @@ afterAll(async () => {
 
 const slug = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 const email = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.test`;
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (e: { code?: string }) => e.code ?? 'untyped',
-  );
 const system = <T>(fn: Parameters<typeof withSystemContext<T>>[1]) => withSystemContext(db, fn, { reason: 'test' });
 
 describe('provisioning', () => {

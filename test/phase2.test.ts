@@ -1,15 +1,9 @@
 /** Seed 001's phase-2 rules: one snapshot per tenant per day; connectors deleted without data loss. */
-import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  provisionTenant,
-  withSystemContext,
-  withTenantContext,
-  type Database,
-  type TenantContext,
-} from '../src/index.ts';
+import { withSystemContext, withTenantContext, type Database, type TenantContext } from '../src/index.ts';
 import { analyticsSnapshots, conversations, costEvents, tasks, widgets } from '../src/schema/index.ts';
+import { codeOf, ownerContext } from './helpers/tenants.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/backend.ts';
 
 let t: TestDatabase;
@@ -17,15 +11,7 @@ let db: Database;
 let A: TenantContext;
 let B: TenantContext;
 
-async function tenant(label: string): Promise<TenantContext> {
-  const stamp = randomUUID().slice(0, 8);
-  const { tenant: row, ownerId } = await provisionTenant(db, {
-    name: label,
-    slug: `p2-${label}-${stamp}`,
-    owner: { email: `${label}-${stamp}@example.test` },
-  });
-  return { tenantId: row.id, userId: ownerId };
-}
+const tenant = (label: string): Promise<TenantContext> => ownerContext(db, label);
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -36,12 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.dispose();
 });
-
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (e: { code?: string }) => e.code ?? 'untyped',
-  );
 
 describe('analytics snapshots', () => {
   it('one per tenant per day: a second upsert for the day updates it', async () => {

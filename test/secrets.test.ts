@@ -17,6 +17,7 @@ import {
   setConnectorCredentials,
 } from '../src/secrets/connector-credentials.ts';
 import { decryptSecret, masterKey, masterKeyFromEnv, unwrapDataKey } from '../src/secrets/envelope.ts';
+import { codeOf } from './helpers/tenants.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/backend.ts';
 
 let t: TestDatabase;
@@ -49,11 +50,6 @@ const storedCiphertext = (tenantId: string, connectorId: string) =>
           .from(connectors)
           .where(sql`${connectors.tenantId} = ${tenantId} and ${connectors.id} = ${connectorId}`)
       )[0]?.c,
-  );
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (e: { code?: string }) => e.code ?? 'untyped',
   );
 
 beforeAll(async () => {
