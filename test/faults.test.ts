@@ -27,6 +27,7 @@ import {
   type OrmTransaction,
 } from '../src/index.ts';
 import { messages } from '../src/schema/index.ts';
+import { prng, rowsOf, runLimited } from './helpers/load.ts';
 import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
 
 const TENANTS = 50;
@@ -38,35 +39,6 @@ const SEED = 0xfa017;
 const SLEEP_SECONDS = 5;
 /** How long the admin waits for a targeted backend to be seen running the sleep. */
 const FAULT_WAIT_MS = 4_000;
-
-/** mulberry32: a small seeded PRNG, so a failing interleaving can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function rowsOf<R>(tx: OrmTransaction, query: ReturnType<typeof sql>): Promise<R[]> {
-  const result = await tx.execute(query);
-  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as R[];
-}
-
-/** Runs the tasks with at most `limit` in flight. */
-async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++] as () => Promise<void>;
-      await task();
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-}
 
 /** The error and its `cause` chain (drizzle wraps driver errors, tenantdb wraps drizzle's). */
 function causes(error: unknown): unknown[] {
