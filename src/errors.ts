@@ -26,7 +26,8 @@ export type TenantDbErrorCode =
   | 'MIGRATION_FAILED'
   | 'MIGRATION_EDITED'
   | 'MIGRATION_LOCK_TIMEOUT'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'STATEMENT_LIMIT';
 
 export interface TenantDbErrorOptions {
   cause?: unknown;
@@ -155,6 +156,8 @@ const INVALID_INPUT_SQLSTATES: Record<string, string> = {
  */
 export function translateDatabaseError(error: unknown, hint: { readOnlyTenant?: boolean } = {}): unknown {
   if (error instanceof TenantDbError) return error;
+  // Drizzle wraps what the driver threw (DrizzleQueryError); our own refusals keep their type.
+  if ((error as { cause?: unknown } | null)?.cause instanceof TenantDbError) return (error as { cause: unknown }).cause;
   const sqlState = sqlStateOf(error);
   const driver = driverErrorOf(error);
   const message = typeof driver?.message === 'string' ? driver.message : String(error);

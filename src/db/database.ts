@@ -7,6 +7,9 @@ export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** A transaction of {@link Orm}, as passed to `withTenantContext` callbacks. */
 export type OrmTransaction = Parameters<Parameters<Orm['transaction']>[0]>[0];
 
+/** What a single-statement operation gets: Drizzle's query builders, without nested transactions. */
+export type StatementOrm = Omit<OrmTransaction, 'transaction' | 'rollback' | 'setTransaction'>;
+
 /** Raw access inside one transaction, for migrations and tooling (multi-statement text allowed). */
 export interface RawSession {
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
@@ -14,6 +17,18 @@ export interface RawSession {
   /** One statement; resolves to the number of rows it affected (or copied, for COPY). */
   command(text: string, params?: unknown[]): Promise<number>;
 }
+
+/** The tenant context a single statement runs in (see {@link Database.runStatement}). */
+export interface StatementContext {
+  tenantId: string;
+  userId: string | null;
+  switchRole: boolean;
+  /** Receives the status `tenantdb.open_context` returned, before the statement's outcome. */
+  onStatus(status: string): void;
+}
+
+/** The one SQL call that opens a tenant context; its row is the tenant's status. */
+export const OPEN_CONTEXT_SQL = 'select tenantdb.open_context($1::uuid, $2::uuid, $3::boolean) as status';
 
 export interface Database {
   /** `pglite` (embedded, one connection) or `postgres` (a server, through a pool). */
@@ -24,6 +39,13 @@ export interface Database {
   /** Whether tenant transactions switch to tenantdb_app. Only tests that prove the
    *  application layer alone turn this off (see CreateDatabaseOptions). */
   readonly switchRole: boolean;
+  /**
+   * Runs the one statement `operation` issues on the Drizzle instance it is given, with the tenant
+   * context opened in the same implicit transaction: on a server, `open_context` and the statement
+   * travel in one pipeline (one round trip). A second statement is refused (STATEMENT_LIMIT)
+   * before it is sent.
+   */
+  runStatement<T>(context: StatementContext, operation: (orm: Orm) => Promise<T>): Promise<T>;
   /** Runs `fn` in one raw transaction (BEGIN … COMMIT, ROLLBACK on throw). */
   rawTransaction<T>(fn: (session: RawSession) => Promise<T>): Promise<T>;
   /** One raw statement outside any transaction block. */

@@ -1,7 +1,11 @@
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import * as schema from '../schema/index.ts';
-import type { Database, Orm, RawSession } from './database.ts';
+import { OPEN_CONTEXT_SQL, type Database, type Orm, type RawSession, type StatementContext } from './database.ts';
+import { PrefixedQuery } from './prefixed-query.ts';
+import { statementRouter } from './statement-router.ts';
+
+type DrizzleQueryConfig = pg.QueryConfig & { rowMode?: string; types?: unknown };
 
 /** A PostgreSQL server (directly or through PgBouncer in transaction mode) through a pg pool. */
 export function createNodePostgresDatabase(options: {
@@ -40,11 +44,48 @@ export function createNodePostgresDatabase(options: {
     }
   };
   orm.transaction = transaction;
+
+  // Single statements: open_context and the statement in one pipeline, one implicit transaction.
+  const router = statementRouter<StatementContext>();
+  const statementClient = new (class StatementClient {
+    async query(config: DrizzleQueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
+      const context = router.take();
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        return await new Promise<pg.QueryResult>((resolve, reject) => {
+          const query = new PrefixedQuery(
+            [
+              {
+                text: OPEN_CONTEXT_SQL,
+                values: [context.tenantId, context.userId, context.switchRole ? 'true' : 'false'],
+              },
+            ],
+            (status) => context.onStatus(status ?? ''),
+            config,
+            values,
+            (error, result) => (error ? reject(error) : resolve(result)),
+          );
+          client.query(query as unknown as pg.QueryConfig);
+        });
+      } catch (error) {
+        // A statement error leaves the connection ready (the server rolled back at the Sync); a
+        // dead backend or a broken socket does not, so that client is discarded.
+        const severity = (error as { severity?: unknown }).severity;
+        broken = severity !== 'ERROR';
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    }
+  })();
+  const statementOrm = drizzle(statementClient as unknown as pg.Pool, { schema }) as unknown as Orm;
   let closed = false;
   return {
     kind: 'postgres',
     orm,
     switchRole: options.switchRole,
+    runStatement: (context, operation) => router.run(context, () => operation(statementOrm)),
     rawTransaction: async (fn) => {
       const client = await pool.connect();
       let broken = false;

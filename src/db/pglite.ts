@@ -2,7 +2,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { drizzle } from 'drizzle-orm/pglite';
 import * as schema from '../schema/index.ts';
-import type { Database, Orm, RawSession } from './database.ts';
+import { OPEN_CONTEXT_SQL, type Database, type Orm, type RawSession } from './database.ts';
+import { statementRouter } from './statement-router.ts';
+
+type PgliteTransaction = Parameters<Parameters<PGlite['transaction']>[0]>[0];
 
 /** Embedded PostgreSQL (PGlite, WASM) with pgvector: in memory, or in `dataDir`. */
 export async function createPgliteDatabase(options: {
@@ -14,11 +17,30 @@ export async function createPgliteDatabase(options: {
     extensions: { vector },
   });
   const orm = drizzle(client, { schema }) as unknown as Orm;
+  // Single statements: in-process there are no round trips to save, so open_context and the
+  // statement share one PGlite transaction; one Drizzle instance routes to the running one.
+  const router = statementRouter<PgliteTransaction>();
+  const statementClient = new (class StatementClient {
+    query(...args: Parameters<PGlite['query']>) {
+      return router.take().query(...args);
+    }
+  })();
+  const statementOrm = drizzle(statementClient as unknown as PGlite, { schema }) as unknown as Orm;
   let closed = false;
   return {
     kind: 'pglite',
     orm,
     switchRole: options.switchRole,
+    runStatement: (context, operation) =>
+      client.transaction(async (tx) => {
+        const { rows } = await tx.query<{ status: string }>(OPEN_CONTEXT_SQL, [
+          context.tenantId,
+          context.userId,
+          context.switchRole,
+        ]);
+        context.onStatus(rows[0]?.status ?? '');
+        return router.run(tx, () => operation(statementOrm));
+      }),
     rawTransaction: (fn) =>
       client.transaction(async (tx) => {
         const session: RawSession = {

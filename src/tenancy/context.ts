@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Database, OrmTransaction } from '../db/database.ts';
+import type { Database, OrmTransaction, StatementOrm } from '../db/database.ts';
 import { InvalidIdError, TenantDbError, translateDatabaseError } from '../errors.ts';
 import { createScopedApi, type ScopedApi } from './scoped.ts';
 
@@ -116,14 +116,18 @@ export type TenantClient = ScopedApi & {
   readonly context: Readonly<TenantContext>;
   /** Several statements atomically, in one tenant transaction. */
   transaction<T>(fn: (tx: OrmTransaction, scoped: TenantScope) => Promise<T>): Promise<T>;
-  /** One Drizzle (or raw `sql`) operation in its own tenant transaction. */
-  run<T>(fn: (tx: OrmTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Exactly one Drizzle (or raw `sql`) statement, in its own tenant transaction, in one round
+   * trip. A second statement in `fn` is refused (STATEMENT_LIMIT): use `transaction()`.
+   */
+  run<T>(fn: (db: StatementOrm) => Promise<T>): Promise<T>;
 };
 
 /**
  * A client bound to one tenant (and user) whose every operation opens, uses and commits its own
  * short transaction — so a request that waits seconds on an LLM call holds no connection and no
- * open transaction meanwhile.
+ * open transaction meanwhile. Each operation is one statement, sent together with the context in
+ * one pipeline: on a server it costs the same single round trip as the bare statement.
  *
  * @example
  * const tenant = createTenantClient(db, { tenantId, userId });
@@ -133,7 +137,24 @@ export type TenantClient = ScopedApi & {
  */
 export function createTenantClient(db: Database, context: TenantContext): TenantClient {
   const valid = validateContext(context);
-  const run = <R>(operation: (tx: OrmTransaction) => Promise<R>) => withTenantContext(db, valid, (tx) => operation(tx));
+  const run = async <R>(operation: (db: StatementOrm) => Promise<R>): Promise<R> => {
+    let status = '';
+    try {
+      return await db.runStatement(
+        {
+          tenantId: valid.tenantId,
+          userId: valid.userId ?? null,
+          switchRole: db.switchRole,
+          onStatus: (value) => {
+            status = value;
+          },
+        },
+        (orm) => operation(orm),
+      );
+    } catch (error) {
+      throw translateDatabaseError(error, { readOnlyTenant: status === 'SUSPENDED' });
+    }
+  };
   const client = createScopedApi(valid.tenantId, run) as TenantClient;
   Object.defineProperties(client, {
     context: { value: Object.freeze({ ...valid }), enumerable: false },

@@ -1,6 +1,6 @@
 import { and, count, eq, getTableName, type InferInsertModel, type InferSelectModel, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { OrmTransaction } from '../db/database.ts';
+import type { OrmTransaction, StatementOrm } from '../db/database.ts';
 import { IsolationError } from '../errors.ts';
 import * as schema from '../schema/index.ts';
 import { tableInfo } from './registry.ts';
@@ -43,7 +43,7 @@ export interface ScopedTable<K extends TenantTableKey> {
 export type ScopedApi = { readonly [K in TenantTableKey]: ScopedTable<K> };
 
 /** Runs one operation on a transaction that already has the tenant context open. */
-export type Runner = <R>(operation: (tx: OrmTransaction) => Promise<R>) => Promise<R>;
+export type Runner = <R>(operation: (tx: StatementOrm) => Promise<R>) => Promise<R>;
 
 const tenantKeys = (Object.keys(schema) as (keyof Schema)[]).filter((key) => {
   const value = schema[key] as unknown;
@@ -93,7 +93,7 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
   };
 
   // The relational query builder for this table on a given transaction.
-  const query = (tx: OrmTransaction) =>
+  const query = (tx: StatementOrm) =>
     tx.query[key] as unknown as {
       findMany(config: unknown): Promise<Row<K>[]>;
       findFirst(config: unknown): Promise<Row<K> | undefined>;

@@ -1,0 +1,85 @@
+import pg from 'pg';
+
+/** A statement sent ahead of a query; its values are text (or null) in the wire's text format. */
+export interface PrefixStatement {
+  text: string;
+  values: (string | null)[];
+}
+
+/** The parts of pg's Connection a query writes its messages to (pg/lib/connection.js). */
+interface WireConnection {
+  parse(config: { text: string; name?: string }): void;
+  bind(config: { values: (string | null)[] }): void;
+  execute(config: { portal?: string; rows?: number }): void;
+}
+
+interface DataRowMessage {
+  fields: (string | null)[];
+}
+
+// pg.Query's protocol handlers are public in pg's JavaScript but missing from @types/pg.
+const QueryBase = pg.Query as unknown as new (
+  config: unknown,
+  values?: unknown,
+  callback?: (error: Error | null, result: pg.QueryResult) => void,
+) => {
+  prepare(connection: WireConnection): void;
+  handleDataRow(message: DataRowMessage): void;
+  handleCommandComplete(message: unknown, connection: WireConnection): void;
+};
+
+/**
+ * A pg query with statements in front of it in the same pipeline: Parse/Bind/Execute for each
+ * prefix statement, then the query's own Parse/Bind/Describe/Execute, then one Sync — written in
+ * one go, so the whole thing costs one network round trip. With no BEGIN among them, PostgreSQL
+ * runs everything before the Sync as one implicit transaction: settings made LOCAL by a prefix
+ * statement hold for the query and end at the Sync, and an error in any statement skips the rest
+ * and rolls all of it back. PgBouncer (transaction mode) keeps the pipeline on one server
+ * connection, since it releases the connection only at ReadyForQuery.
+ *
+ * The prefix statements' rows are not part of the result: the first column of the first prefix
+ * row is handed to `onPrefixValue` (the context's status), everything else of theirs is dropped.
+ */
+export class PrefixedQuery extends QueryBase {
+  #pending: number;
+  #onPrefixValue: (value: string | null) => void;
+  #prefix: PrefixStatement[];
+  #seen = false;
+
+  constructor(
+    prefix: PrefixStatement[],
+    onPrefixValue: (value: string | null) => void,
+    config: pg.QueryConfig & { rowMode?: string; types?: unknown },
+    values: unknown[] | undefined,
+    callback: (error: Error | null, result: pg.QueryResult) => void,
+  ) {
+    // queryMode 'extended': even a query without parameters goes through Parse/Bind/Execute (a
+    // simple Query message would end the implicit transaction the prefix opened).
+    super({ ...config, values: values ?? config.values ?? [], queryMode: 'extended' }, undefined, callback);
+    this.#prefix = prefix;
+    this.#pending = prefix.length;
+    this.#onPrefixValue = onPrefixValue;
+  }
+
+  override prepare(connection: WireConnection): void {
+    for (const statement of this.#prefix) {
+      connection.parse({ text: statement.text });
+      connection.bind({ values: statement.values });
+      connection.execute({});
+    }
+    super.prepare(connection);
+  }
+
+  override handleDataRow(message: DataRowMessage): void {
+    if (this.#pending === 0) return super.handleDataRow(message);
+    if (!this.#seen) {
+      this.#seen = true;
+      this.#onPrefixValue(message.fields[0] ?? null);
+    }
+  }
+
+  override handleCommandComplete(message: unknown, connection: WireConnection): void {
+    if (this.#pending === 0) return super.handleCommandComplete(message, connection);
+    this.#pending -= 1;
+  }
+}

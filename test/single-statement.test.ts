@@ -1,0 +1,248 @@
+/**
+ * createTenantClient's single-statement path: the context and the statement travel together (one
+ * pipeline, one implicit transaction, one round trip on a server) and nothing of the context
+ * outlives the statement.
+ */
+import net from 'node:net';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createDatabase,
+  createTenantClient,
+  setTenantStatus,
+  withSystemContext,
+  withTenantContext,
+  type Database,
+} from '../src/index.ts';
+import { conversations } from '../src/schema/index.ts';
+import { createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
+import { codeOf, ownerContext } from './helpers/tenants.ts';
+
+let t: TestDatabase;
+let db: Database;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  db = t.db;
+});
+afterAll(() => t.dispose());
+
+const countOf = (tenantId: string) =>
+  withSystemContext(
+    db,
+    async (tx) => (await tx.select().from(conversations).where(eq(conversations.tenantId, tenantId))).length,
+  );
+
+/**
+ * A TCP relay between a Database and the server that counts the ReadyForQuery ('Z') messages the
+ * server sends: one per Sync, so one per round trip the client waited for.
+ */
+async function readyForQueryCounter(target: URL) {
+  let count = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    let pending = Buffer.alloc(0);
+    let started = false; // the first server bytes answer the startup packet, which has a type byte too
+    upstream.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 5) {
+        const length = pending.readInt32BE(1);
+        if (pending.length < 1 + length) break;
+        if (pending[0] === 0x5a && started) count += 1;
+        if (pending[0] === 0x5a) started = true;
+        pending = pending.subarray(1 + length);
+      }
+      client.write(chunk);
+    });
+    client.on('data', (chunk) => upstream.write(chunk));
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', close).on('error', close);
+    upstream.on('close', close).on('error', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    take: () => {
+      const n = count;
+      count = 0;
+      return n;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe.skipIf(!isServer)('round trips on a server', () => {
+  it('a tenant-client read or write costs one round trip, like the bare statement; a transaction costs four', async () => {
+    const a = await ownerContext(db, 'Trips');
+    const relay = await readyForQueryCounter(new URL(t.url as string));
+    const relayed = await createDatabase({ url: relay.url, max: 1 });
+    try {
+      const tenant = createTenantClient(relayed, a);
+      await relayed.rawQuery('select 1'); // connect first: the startup exchange is not counted
+      relay.take();
+
+      await relayed.rawQuery('select id from conversations where tenant_id = $1', [a.tenantId]);
+      const bare = relay.take();
+      const inserted = await tenant.conversations.insert({ title: 'one trip' });
+      const insert = relay.take();
+      const found = await tenant.conversations.findFirst({ where: (c, { eq }) => eq(c.id, inserted.id) });
+      const read = relay.take();
+      const counted = await tenant.run((q) => q.select({ n: sql<number>`count(*)::int` }).from(conversations));
+      const run = relay.take();
+      // The multi-statement path, for contrast: BEGIN, open_context, the statement, COMMIT.
+      await withTenantContext(relayed, a, (_tx, scoped) => scoped.conversations.findMany());
+      const transaction = relay.take();
+
+      expect(found?.title).toBe('one trip');
+      expect(counted[0]?.n).toBe(1);
+      expect({ bare, insert, read, run, transaction }).toEqual({
+        bare: 1,
+        insert: 1,
+        read: 1,
+        run: 1,
+        transaction: 4,
+      });
+    } finally {
+      await relayed.close();
+      await relay.close();
+    }
+  });
+});
+
+describe('the context lives exactly as long as the statement', () => {
+  it('applies the tenant, the user and the application role to the statement', async () => {
+    const a = await ownerContext(db, 'Applied');
+    const [row] = await createTenantClient(db, a).run(async (q) => {
+      const result = await q.execute(
+        sql`select current_user as role, tenantdb.current_tenant_id()::text as tenant, tenantdb.current_user_id()::text as "user"`,
+      );
+      return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+        role: string;
+        tenant: string;
+        user: string;
+      }[];
+    });
+    expect(row).toEqual({ role: 'tenantdb_app', tenant: a.tenantId, user: a.userId });
+  });
+
+  it('leaves nothing on the connection afterwards: no role, no tenant', async () => {
+    const single = await t.connect({ max: 1 });
+    try {
+      const a = await ownerContext(single, 'Leaves');
+      await createTenantClient(single, a).conversations.insert({ title: 'x' });
+      const [after] = await single.rawQuery<{ role: string; tenant: string | null }>(
+        `select current_user as role, nullif(current_setting('app.current_tenant_id', true), '') as tenant`,
+      );
+      expect(after).toEqual({ role: 'postgres', tenant: null });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('sees only its tenant, and the same raw statement without the role switch sees everyone (the attack works unprotected)', async () => {
+    const a = await ownerContext(db, 'SeesA');
+    const b = await ownerContext(db, 'SeesB');
+    await createTenantClient(db, a).conversations.insert({ title: 'a' });
+    await createTenantClient(db, b).conversations.insert([{ title: 'b1' }, { title: 'b2' }]);
+    const rawCount = (client: ReturnType<typeof createTenantClient>) =>
+      client.run(async (q) => (await q.select({ id: conversations.id }).from(conversations)).length);
+
+    expect(await rawCount(createTenantClient(db, a))).toBe(1);
+    const unprotected = await t.connect({ dangerouslySkipRoleSwitch: true });
+    try {
+      // As the privileged role, RLS does not apply: the raw statement sees every tenant's rows.
+      expect(await rawCount(createTenantClient(unprotected, a))).toBeGreaterThanOrEqual(3);
+    } finally {
+      await unprotected.close();
+    }
+  });
+
+  it('concurrent operations of different tenants never see each other', async () => {
+    const tenants = await Promise.all(['CcA', 'CcB', 'CcC'].map((label) => ownerContext(db, label)));
+    const clients = tenants.map((ctx) => createTenantClient(db, ctx));
+    const seen = await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        const index = i % clients.length;
+        const rows = await (clients[index] as ReturnType<typeof createTenantClient>).run(async (q) => {
+          const result = await q.execute(sql`select tenantdb.current_tenant_id()::text as tenant`);
+          return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { tenant: string }[];
+        });
+        return rows[0]?.tenant === tenants[index]?.tenantId;
+      }),
+    );
+    expect(seen.filter(Boolean).length).toBe(300);
+  });
+});
+
+describe('one statement, all or nothing', () => {
+  it('a statement that fails writes nothing, and the connection is usable afterwards', async () => {
+    const single = await t.connect({ max: 1 });
+    try {
+      const a = await ownerContext(single, 'Fails');
+      const tenant = createTenantClient(single, a);
+      const failed = await codeOf(
+        tenant.run((q) =>
+          q.execute(
+            sql`with made as (insert into conversations (title) values ('half') returning 1) select 1 / 0 from made`,
+          ),
+        ),
+      );
+      expect(failed).toBeDefined();
+      expect(await tenant.conversations.count()).toBe(0);
+      await tenant.conversations.insert({ title: 'after' });
+      expect(await tenant.conversations.count()).toBe(1);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('a second statement in run() is refused before it is sent (STATEMENT_LIMIT)', async () => {
+    const a = await ownerContext(db, 'Twice');
+    const tenant = createTenantClient(db, a);
+    const code = await codeOf(
+      tenant.run(async (q) => {
+        await q.insert(conversations).values({ title: 'first' });
+        await q.insert(conversations).values({ title: 'second' });
+      }),
+    );
+    expect(code).toBe('STATEMENT_LIMIT');
+    const titles = await tenant.conversations.findMany();
+    expect(titles.map((c) => c.title).filter((title) => title === 'second')).toEqual([]);
+    // Several statements belong in transaction(), which is atomic.
+    await tenant.transaction(async (tx) => {
+      await tx.insert(conversations).values({ title: 'x1' });
+      await tx.insert(conversations).values({ title: 'x2' });
+    });
+    expect(await tenant.conversations.count(sql`${conversations.title} in ('x1', 'x2')`)).toBe(2);
+  });
+
+  it('a suspended tenant reads but cannot write (TENANT_SUSPENDED), through the same single round trip', async () => {
+    const a = await ownerContext(db, 'Paused');
+    const tenant = createTenantClient(db, a);
+    await tenant.conversations.insert({ title: 'before' });
+    await setTenantStatus(db, a.tenantId, 'SUSPENDED');
+    expect((await tenant.conversations.findMany()).length).toBe(1);
+    expect(await codeOf(tenant.conversations.insert({ title: 'during' }))).toBe('TENANT_SUSPENDED');
+    expect(await countOf(a.tenantId)).toBe(1);
+  });
+
+  it('a context that cannot open (not a member) runs no statement', async () => {
+    const a = await ownerContext(db, 'Owner');
+    const b = await ownerContext(db, 'Stranger');
+    const code = await codeOf(
+      createTenantClient(db, { tenantId: a.tenantId, userId: b.userId }).conversations.insert({ title: 'no' }),
+    );
+    expect(code).toBe('NOT_A_MEMBER');
+    expect(await countOf(a.tenantId)).toBe(0);
+  });
+});
