@@ -99,17 +99,24 @@ describe.skipIf(!isServer)('round trips on a server', () => {
       const read = relay.take();
       const counted = await tenant.run((q) => q.select({ n: sql<number>`count(*)::int` }).from(conversations));
       const run = relay.take();
+      const queried = await tenant.query<{ n: number }>(
+        'select count(*)::int as n from conversations where title = $1',
+        ['one trip'],
+      );
+      const query = relay.take();
       // The multi-statement path, for contrast: BEGIN, open_context, the statement, COMMIT.
       await withTenantContext(relayed, a, (_tx, scoped) => scoped.conversations.findMany());
       const transaction = relay.take();
 
       expect(found?.title).toBe('one trip');
       expect(counted[0]?.n).toBe(1);
-      expect({ bare, insert, read, run, transaction }).toEqual({
+      expect(queried).toEqual([{ n: 1 }]);
+      expect({ bare, insert, read, run, query, transaction }).toEqual({
         bare: 1,
         insert: 1,
         read: 1,
         run: 1,
+        query: 1,
         transaction: 4,
       });
     } finally {
@@ -158,6 +165,10 @@ describe('the context lives exactly as long as the statement', () => {
       client.run(async (q) => (await q.select({ id: conversations.id }).from(conversations)).length);
 
     expect(await rawCount(createTenantClient(db, a))).toBe(1);
+    const viaQuery = await createTenantClient(db, a).query<{ n: number }>(
+      'select count(*)::int as n from conversations',
+    );
+    expect(viaQuery).toEqual([{ n: 1 }]);
     const unprotected = await t.connect({ dangerouslySkipRoleSwitch: true });
     try {
       // As the privileged role, RLS does not apply: the raw statement sees every tenant's rows.
@@ -198,6 +209,15 @@ describe('one statement, all or nothing', () => {
         ),
       );
       expect(failed).toBeDefined();
+      expect(await tenant.conversations.count()).toBe(0);
+      // The same through query(): a typed error, nothing kept.
+      const queryFailed = await codeOf(
+        tenant.query(
+          `with made as (insert into conversations (title) values ($1) returning 1) select 1 / 0 from made`,
+          ['half'],
+        ),
+      );
+      expect(queryFailed).toBeDefined();
       expect(await tenant.conversations.count()).toBe(0);
       await tenant.conversations.insert({ title: 'after' });
       expect(await tenant.conversations.count()).toBe(1);

@@ -46,6 +46,12 @@ export interface Database {
    * before it is sent.
    */
   runStatement<T>(context: StatementContext, operation: (orm: Orm) => Promise<T>): Promise<T>;
+  /** One SQL statement with bound parameters, run like {@link runStatement}; resolves to its rows. */
+  queryInContext<Row = Record<string, unknown>>(
+    context: StatementContext,
+    text: string,
+    params?: unknown[],
+  ): Promise<Row[]>;
   /** Runs `fn` in one raw transaction (BEGIN … COMMIT, ROLLBACK on throw). */
   rawTransaction<T>(fn: (session: RawSession) => Promise<T>): Promise<T>;
   /** One raw statement outside any transaction block. */

@@ -86,6 +86,8 @@ export function createNodePostgresDatabase(options: {
     orm,
     switchRole: options.switchRole,
     runStatement: (context, operation) => router.run(context, () => operation(statementOrm)),
+    queryInContext: async <Row>(context: StatementContext, text: string, params?: unknown[]) =>
+      (await router.run(context, () => statementClient.query({ text }, params))).rows as Row[],
     rawTransaction: async (fn) => {
       const client = await pool.connect();
       let broken = false;

@@ -2,10 +2,19 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { drizzle } from 'drizzle-orm/pglite';
 import * as schema from '../schema/index.ts';
-import { OPEN_CONTEXT_SQL, type Database, type Orm, type RawSession } from './database.ts';
+import { OPEN_CONTEXT_SQL, type Database, type Orm, type RawSession, type StatementContext } from './database.ts';
 import { statementRouter } from './statement-router.ts';
 
 type PgliteTransaction = Parameters<Parameters<PGlite['transaction']>[0]>[0];
+
+async function openContext(tx: PgliteTransaction, context: StatementContext): Promise<void> {
+  const { rows } = await tx.query<{ status: string }>(OPEN_CONTEXT_SQL, [
+    context.tenantId,
+    context.userId,
+    context.switchRole,
+  ]);
+  context.onStatus(rows[0]?.status ?? '');
+}
 
 /** Embedded PostgreSQL (PGlite, WASM) with pgvector: in memory, or in `dataDir`. */
 export async function createPgliteDatabase(options: {
@@ -33,13 +42,13 @@ export async function createPgliteDatabase(options: {
     switchRole: options.switchRole,
     runStatement: (context, operation) =>
       client.transaction(async (tx) => {
-        const { rows } = await tx.query<{ status: string }>(OPEN_CONTEXT_SQL, [
-          context.tenantId,
-          context.userId,
-          context.switchRole,
-        ]);
-        context.onStatus(rows[0]?.status ?? '');
+        await openContext(tx, context);
         return router.run(tx, () => operation(statementOrm));
+      }),
+    queryInContext: <Row>(context: StatementContext, text: string, params?: unknown[]) =>
+      client.transaction(async (tx) => {
+        await openContext(tx, context);
+        return (await tx.query<Row>(text, params)).rows;
       }),
     rawTransaction: (fn) =>
       client.transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Database, OrmTransaction, StatementOrm } from '../db/database.ts';
+import type { Database, OrmTransaction, StatementContext, StatementOrm } from '../db/database.ts';
 import { InvalidIdError, TenantDbError, translateDatabaseError } from '../errors.ts';
 import { createScopedApi, type ScopedApi } from './scoped.ts';
 
@@ -121,6 +121,11 @@ export type TenantClient = ScopedApi & {
    * trip. A second statement in `fn` is refused (STATEMENT_LIMIT): use `transaction()`.
    */
   run<T>(fn: (db: StatementOrm) => Promise<T>): Promise<T>;
+  /**
+   * One SQL statement with bound parameters (`$1`, `$2`, …), in its own tenant transaction, in
+   * one round trip; resolves to its rows. RLS applies as to everything else here.
+   */
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
 };
 
 /**
@@ -137,24 +142,25 @@ export type TenantClient = ScopedApi & {
  */
 export function createTenantClient(db: Database, context: TenantContext): TenantClient {
   const valid = validateContext(context);
-  const run = async <R>(operation: (db: StatementOrm) => Promise<R>): Promise<R> => {
+  const inContext = async <R>(fn: (statementContext: StatementContext) => Promise<R>): Promise<R> => {
     let status = '';
     try {
-      return await db.runStatement(
-        {
-          tenantId: valid.tenantId,
-          userId: valid.userId ?? null,
-          switchRole: db.switchRole,
-          onStatus: (value) => {
-            status = value;
-          },
+      return await fn({
+        tenantId: valid.tenantId,
+        userId: valid.userId ?? null,
+        switchRole: db.switchRole,
+        onStatus: (value) => {
+          status = value;
         },
-        (orm) => operation(orm),
-      );
+      });
     } catch (error) {
       throw translateDatabaseError(error, { readOnlyTenant: status === 'SUSPENDED' });
     }
   };
+  const run = <R>(operation: (db: StatementOrm) => Promise<R>): Promise<R> =>
+    inContext((statementContext) => db.runStatement(statementContext, (orm) => operation(orm)));
+  const query = <Row>(text: string, params?: unknown[]): Promise<Row[]> =>
+    inContext((statementContext) => db.queryInContext<Row>(statementContext, text, params));
   const client = createScopedApi(valid.tenantId, run) as TenantClient;
   Object.defineProperties(client, {
     context: { value: Object.freeze({ ...valid }), enumerable: false },
@@ -163,6 +169,7 @@ export function createTenantClient(db: Database, context: TenantContext): Tenant
       enumerable: false,
     },
     run: { value: run, enumerable: false },
+    query: { value: query, enumerable: false },
   });
   return client;
 }
