@@ -184,6 +184,7 @@ function scaling(results: ScenarioResult[]): ScalingResult | null {
     ratio: round(ratio),
     limit: SCALING_LIMIT,
     met: ratio <= SCALING_LIMIT,
+    rawRatio: round((large.sides.raw?.p50Ms ?? NaN) / (small.sides.raw?.p50Ms ?? NaN)),
   };
 }
 
