@@ -82,7 +82,7 @@ async function readyForQueryCounter(target: URL) {
 }
 
 describe.skipIf(!isServer)('round trips on a server', () => {
-  it('a tenant-client read or write costs one round trip, like the bare statement; a transaction costs four', async () => {
+  it('a tenant-client read or write costs one round trip, like the bare statement; a one-statement transaction three', async () => {
     const a = await ownerContext(db, 'Trips');
     const relay = await readyForQueryCounter(new URL(t.url as string));
     const relayed = await createDatabase({ url: relay.url, max: 1 });
@@ -104,7 +104,7 @@ describe.skipIf(!isServer)('round trips on a server', () => {
         ['one trip'],
       );
       const query = relay.take();
-      // The multi-statement path, for contrast: BEGIN, open_context, the statement, COMMIT.
+      // The multi-statement path, for contrast: BEGIN with open_context, the statement, COMMIT.
       await withTenantContext(relayed, a, (_tx, scoped) => scoped.conversations.findMany());
       const transaction = relay.take();
 
@@ -117,8 +117,52 @@ describe.skipIf(!isServer)('round trips on a server', () => {
         read: 1,
         run: 1,
         query: 1,
-        transaction: 4,
+        transaction: 3,
       });
+    } finally {
+      await relayed.close();
+      await relay.close();
+    }
+  });
+});
+
+describe.skipIf(!isServer)('BEGIN travels with the first statement', () => {
+  it('a transaction without statements sends nothing; a failed first statement rolls back and frees the connection', async () => {
+    const a = await ownerContext(db, 'Begin');
+    const relay = await readyForQueryCounter(new URL(t.url as string));
+    const relayed = await createDatabase({ url: relay.url, max: 1 });
+    try {
+      await relayed.rawQuery('select 1');
+      relay.take();
+
+      expect(await relayed.orm.transaction(async () => 'nothing')).toBe('nothing');
+      const empty = relay.take();
+      await expect(
+        relayed.orm.transaction(async () => {
+          throw new Error('before any statement');
+        }),
+      ).rejects.toThrow('before any statement');
+      const thrown = relay.take();
+      // open_context fails inside the BEGIN pipeline: the transaction is rolled back.
+      const missing = await codeOf(
+        withTenantContext(relayed, { tenantId: '00000000-0000-4000-8000-000000000000' }, (tx) =>
+          tx.select().from(conversations),
+        ),
+      );
+      const failed = relay.take();
+      const after = await relayed.rawQuery<{ status: string }>(
+        `select current_user as status union all select coalesce(nullif(current_setting('app.current_tenant_id', true), ''), 'none')`,
+      );
+      await withTenantContext(relayed, a, (_tx, scoped) => scoped.conversations.insert({ title: 'after' }));
+
+      expect({ empty, thrown, missing, failed }).toEqual({
+        empty: 0,
+        thrown: 0,
+        missing: 'TENANT_NOT_FOUND',
+        failed: 2,
+      });
+      expect(after.map((row) => row.status)).toEqual(['postgres', 'none']);
+      expect(await countOf(a.tenantId)).toBe(1);
     } finally {
       await relayed.close();
       await relay.close();

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import * as schema from '../schema/index.ts';
 import { OPEN_CONTEXT_SQL, type Database, type Orm, type RawSession, type StatementContext } from './database.ts';
-import { PrefixedQuery } from './prefixed-query.ts';
+import { DeferredBeginClient, queryWithPrefix } from './prefixed-query.ts';
 import { statementRouter } from './statement-router.ts';
 
 type DrizzleQueryConfig = pg.QueryConfig & { rowMode?: string; types?: unknown };
@@ -29,13 +29,14 @@ export function createNodePostgresDatabase(options: {
   // backend was terminated, or died while idle in the pool) the client is never released, the
   // pool loses that slot for good and pool.end() never resolves. So each transaction runs on a
   // client checked out and always released here, through one drizzle instance per connection.
+  // That connection's BEGIN travels with the transaction's first statement (DeferredBeginClient).
   const perClient = new WeakMap<pg.PoolClient, Orm>();
   const transaction: Orm['transaction'] = async (fn, config) => {
     const client = await pool.connect();
     try {
       let clientOrm = perClient.get(client);
       if (clientOrm === undefined) {
-        clientOrm = drizzle(client, { schema }) as unknown as Orm;
+        clientOrm = drizzle(new DeferredBeginClient(client) as unknown as pg.PoolClient, { schema }) as unknown as Orm;
         perClient.set(client, clientOrm);
       }
       return await clientOrm.transaction(fn, config);
@@ -53,21 +54,18 @@ export function createNodePostgresDatabase(options: {
       const client = await pool.connect();
       let broken = false;
       try {
-        return await new Promise<pg.QueryResult>((resolve, reject) => {
-          const query = new PrefixedQuery(
-            [
-              {
-                text: OPEN_CONTEXT_SQL,
-                values: [context.tenantId, context.userId, context.switchRole ? 'true' : 'false'],
-              },
-            ],
-            (status) => context.onStatus(status ?? ''),
-            config,
-            values,
-            (error, result) => (error ? reject(error) : resolve(result)),
-          );
-          client.query(query as unknown as pg.QueryConfig);
-        });
+        return await queryWithPrefix(
+          client,
+          [
+            {
+              text: OPEN_CONTEXT_SQL,
+              values: [context.tenantId, context.userId, context.switchRole ? 'true' : 'false'],
+            },
+          ],
+          (status) => context.onStatus(status ?? ''),
+          config,
+          values,
+        );
       } catch (error) {
         // A statement error leaves the connection ready (the server rolled back at the Sync); a
         // dead backend or a broken socket does not, so that client is discarded.

@@ -83,3 +83,49 @@ export class PrefixedQuery extends QueryBase {
     this.#pending -= 1;
   }
 }
+
+/** Runs `config` on `client` with `prefix` in front of it in one pipeline (see PrefixedQuery). */
+export function queryWithPrefix(
+  client: pg.ClientBase,
+  prefix: PrefixStatement[],
+  onPrefixValue: (value: string | null) => void,
+  config: pg.QueryConfig & { rowMode?: string; types?: unknown },
+  values: unknown[] | undefined,
+): Promise<pg.QueryResult> {
+  return new Promise<pg.QueryResult>((resolve, reject) => {
+    const query = new PrefixedQuery(prefix, onPrefixValue, config, values, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+    client.query(query as unknown as pg.QueryConfig);
+  });
+}
+
+const NOTHING: pg.QueryResult = { command: '', rowCount: 0, oid: 0, fields: [], rows: [] };
+
+/**
+ * A pg client for Drizzle's transactions that holds back `BEGIN` and sends it in the same pipeline
+ * as the transaction's first statement (usually `open_context`), saving a round trip. A
+ * transaction that ends before any statement sends nothing at all.
+ */
+export class DeferredBeginClient {
+  #begin: string | null = null;
+
+  constructor(readonly client: pg.ClientBase) {}
+
+  query(config: string | (pg.QueryConfig & { rowMode?: string; types?: unknown }), values?: unknown[]) {
+    const query = typeof config === 'string' ? { text: config } : config;
+    const text = query.text.trim();
+    const noValues = (values ?? query.values ?? []).length === 0;
+    if (this.#begin === null && noValues && /^begin\b/i.test(text)) {
+      this.#begin = text;
+      return Promise.resolve(NOTHING);
+    }
+    if (this.#begin !== null) {
+      const begin = this.#begin;
+      this.#begin = null;
+      if (noValues && /^(commit|rollback)$/i.test(text)) return Promise.resolve(NOTHING);
+      return queryWithPrefix(this.client, [{ text: begin, values: [] }], () => {}, query, values);
+    }
+    return this.client.query(query, values);
+  }
+}
