@@ -184,11 +184,12 @@ export function renderExplain(report: Report): string {
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
-/** Writes results/<date>.json and results/<date>.svg; returns their paths. */
+/** Writes results/<date>.json and .svg (results/<date>-pglite.* for PGlite); returns their paths. */
 export async function writeResults(report: Report): Promise<{ json: string; svg: string }> {
   await mkdir(RESULTS_DIR, { recursive: true });
-  const json = `${RESULTS_DIR}${report.date}.json`;
-  const svg = `${RESULTS_DIR}${report.date}.svg`;
+  const base = `${RESULTS_DIR}${report.date}${report.machine.backend === 'pglite' ? '-pglite' : ''}`;
+  const json = `${base}.json`;
+  const svg = `${base}.svg`;
   await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(svg, renderSvg(report));
   return { json, svg };
