@@ -1,20 +1,10 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type QueryOptions } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { drizzle } from 'drizzle-orm/pglite';
 import * as schema from '../schema/index.ts';
-import { OPEN_CONTEXT_SQL, type Database, type Orm, type RawSession, type StatementContext } from './database.ts';
+import type { Database, Orm, RawSession, StatementContext } from './database.ts';
+import { queryInPipeline } from './pglite-pipeline.ts';
 import { statementRouter } from './statement-router.ts';
-
-type PgliteTransaction = Parameters<Parameters<PGlite['transaction']>[0]>[0];
-
-async function openContext(tx: PgliteTransaction, context: StatementContext): Promise<void> {
-  const { rows } = await tx.query<{ status: string }>(OPEN_CONTEXT_SQL, [
-    context.tenantId,
-    context.userId,
-    context.switchRole,
-  ]);
-  context.onStatus(rows[0]?.status ?? '');
-}
 
 /** Embedded PostgreSQL (PGlite, WASM) with pgvector: in memory, or in `dataDir`. */
 export async function createPgliteDatabase(options: {
@@ -26,12 +16,12 @@ export async function createPgliteDatabase(options: {
     extensions: { vector },
   });
   const orm = drizzle(client, { schema }) as unknown as Orm;
-  // Single statements: in-process there are no round trips to save, so open_context and the
-  // statement share one PGlite transaction; one Drizzle instance routes to the running one.
-  const router = statementRouter<PgliteTransaction>();
+  // Single statements: open_context and the statement in one pipeline (queryInPipeline); one
+  // Drizzle instance routes each statement to the context of the operation running it.
+  const router = statementRouter<StatementContext>();
   const statementClient = new (class StatementClient {
-    query(...args: Parameters<PGlite['query']>) {
-      return router.take().query(...args);
+    query(text: string, params?: unknown[], queryOptions?: QueryOptions) {
+      return queryInPipeline(client, router.take(), text, params, queryOptions);
     }
   })();
   const statementOrm = drizzle(statementClient as unknown as PGlite, { schema }) as unknown as Orm;
@@ -40,16 +30,9 @@ export async function createPgliteDatabase(options: {
     kind: 'pglite',
     orm,
     switchRole: options.switchRole,
-    runStatement: (context, operation) =>
-      client.transaction(async (tx) => {
-        await openContext(tx, context);
-        return router.run(tx, () => operation(statementOrm));
-      }),
-    queryInContext: <Row>(context: StatementContext, text: string, params?: unknown[]) =>
-      client.transaction(async (tx) => {
-        await openContext(tx, context);
-        return (await tx.query<Row>(text, params)).rows;
-      }),
+    runStatement: (context, operation) => router.run(context, () => operation(statementOrm)),
+    queryInContext: async <Row>(context: StatementContext, text: string, params?: unknown[]) =>
+      (await queryInPipeline<Row>(client, context, text, params)).rows,
     rawTransaction: (fn) =>
       client.transaction(async (tx) => {
         const session: RawSession = {
