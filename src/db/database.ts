@@ -41,9 +41,9 @@ export interface Database {
   readonly switchRole: boolean;
   /**
    * Runs the one statement `operation` issues on the Drizzle instance it is given, with the tenant
-   * context opened in the same implicit transaction: on a server, `open_context` and the statement
-   * travel in one pipeline (one round trip). A second statement is refused (STATEMENT_LIMIT)
-   * before it is sent.
+   * context opened in the same implicit transaction: `open_context` and the statement travel in
+   * one pipeline before one Sync (one round trip on a server, two calls into PGlite). A second
+   * statement is refused (STATEMENT_LIMIT) before it is sent.
    */
   runStatement<T>(context: StatementContext, operation: (orm: Orm) => Promise<T>): Promise<T>;
   /** One SQL statement with bound parameters, run like {@link runStatement}; resolves to its rows. */
