@@ -4,6 +4,7 @@
  * outlives the statement.
  */
 import net from 'node:net';
+import { PGlite, protocol } from '@electric-sql/pglite';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -236,6 +237,74 @@ describe('the context lives exactly as long as the statement', () => {
       }),
     );
     expect(seen.filter(Boolean).length).toBe(300);
+  });
+});
+
+describe("another caller's open transaction", () => {
+  it('a single statement never runs inside it (on PGlite it waits for it; on a server it has its own connection)', async () => {
+    const a = await ownerContext(db, 'OpenTxA');
+    const b = await ownerContext(db, 'OpenTxB');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let opened!: () => void;
+    const isOpen = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const transaction = withTenantContext(db, a, async (_tx, scoped) => {
+      await scoped.conversations.insert({ title: 'inside a' });
+      opened();
+      await gate;
+      return scoped.conversations.count();
+    });
+    await isOpen;
+    const single = createTenantClient(db, b).query<{ tenant: string; n: number }>(
+      'select tenantdb.current_tenant_id()::text as tenant, (select count(*)::int from conversations) as n',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const [rows, countInA] = await Promise.all([single, transaction]);
+    expect(rows).toEqual([{ tenant: b.tenantId, n: 0 }]);
+    expect(countInA).toBe(1);
+  });
+});
+
+describe.skipIf(isServer)('why PGlite pipelines take the transaction lock', () => {
+  it("without it, protocol messages run inside another caller's open transaction and see its context", async () => {
+    const pglite = await PGlite.create();
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let opened!: () => void;
+      const isOpen = new Promise<void>((resolve) => {
+        opened = resolve;
+      });
+      const transaction = pglite.transaction(async (tx) => {
+        await tx.query(`select set_config('app.current_tenant_id', 'tenant-a', true)`);
+        opened();
+        await gate;
+      });
+      await isOpen;
+      // The query lock alone, as PGlite's public runExclusive() takes it: this runs inside the
+      // open transaction. queryInPipeline also takes the transaction lock, so it waits instead.
+      const messages = await pglite._runExclusiveQuery(() =>
+        pglite.execProtocolStream(
+          protocol.serialize.query(`select current_setting('app.current_tenant_id', true) as t`),
+          { syncToFs: false },
+        ),
+      );
+      release();
+      await transaction;
+      const seen = messages
+        .filter((m) => m.name === 'dataRow')
+        .map((m) => (m as unknown as { fields: unknown[] }).fields[0]);
+      expect(seen).toEqual(['tenant-a']);
+    } finally {
+      await pglite.close();
+    }
   });
 });
 
