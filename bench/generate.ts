@@ -194,7 +194,8 @@ export function tenantPlan(spec: DatasetSpec): { messages: number; conversations
 
 const PLANS = ['free', 'starter', 'pro', 'growth'] as const;
 const PERSONAS = ['ceo', 'cfo', 'cmo', 'cto'] as const;
-const SERVICE = weighted([
+/** Cost-event services, weighted like real usage (shared with the bulk-insert scenario). */
+export const SERVICE = weighted([
   ['llm', 45],
   ['embedding', 20],
   ['voice_stt', 10],

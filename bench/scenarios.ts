@@ -19,8 +19,8 @@ import { createTenantClient, type Orm, type TenantClient } from '../src/index.ts
 import type { messages } from '../src/schema/index.ts';
 import { costEvents } from '../src/schema/index.ts';
 import type { BenchDatabase } from './databases.ts';
-import { deleteInsertedRows, type DatasetInfo } from './generate.ts';
-import { int, prng, sentence, shuffle, weighted } from './random.ts';
+import { deleteInsertedRows, SERVICE, type DatasetInfo } from './generate.ts';
+import { int, prng, sentence, shuffle } from './random.ts';
 import { checkSeed004Role, openSeed004Runner, seed004ListSql, type Seed004Runner } from './seed004.ts';
 
 export const SCENARIO_NAMES = [
@@ -259,14 +259,6 @@ export const SCENARIOS: Scenario[] = [
     target: THROUGHPUT,
     async prepare({ bench, info }) {
       const random = prng(13);
-      const service = weighted([
-        ['llm', 45],
-        ['embedding', 20],
-        ['voice_stt', 10],
-        ['voice_tts', 10],
-        ['vision', 10],
-        ['livekit', 5],
-      ] as const);
       const tenantIds = (await sampleConversations(bench, BULK_BATCHES)).map((c) => c.tenantId);
       const clients = tenantClients(
         bench,
@@ -275,7 +267,7 @@ export const SCENARIOS: Scenario[] = [
       const now = Date.now();
       const batches = tenantIds.map((tenantId) => {
         const rows = Array.from({ length: BULK_ROWS }, () => {
-          const s = service(random);
+          const s = SERVICE(random);
           const tokens = s === 'llm' || s === 'embedding' ? int(random, 20, 4000) : null;
           return {
             service: s,

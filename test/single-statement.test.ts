@@ -174,16 +174,9 @@ describe.skipIf(!isServer)('BEGIN travels with the first statement', () => {
 describe('the context lives exactly as long as the statement', () => {
   it('applies the tenant, the user and the application role to the statement', async () => {
     const a = await ownerContext(db, 'Applied');
-    const [row] = await createTenantClient(db, a).run(async (q) => {
-      const result = await q.execute(
-        sql`select current_user as role, tenantdb.current_tenant_id()::text as tenant, tenantdb.current_user_id()::text as "user"`,
-      );
-      return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
-        role: string;
-        tenant: string;
-        user: string;
-      }[];
-    });
+    const [row] = await createTenantClient(db, a).query<{ role: string; tenant: string; user: string }>(
+      `select current_user as role, tenantdb.current_tenant_id()::text as tenant, tenantdb.current_user_id()::text as "user"`,
+    );
     expect(row).toEqual({ role: 'tenantdb_app', tenant: a.tenantId, user: a.userId });
   });
 
@@ -229,10 +222,9 @@ describe('the context lives exactly as long as the statement', () => {
     const seen = await Promise.all(
       Array.from({ length: 300 }, async (_, i) => {
         const index = i % clients.length;
-        const rows = await (clients[index] as ReturnType<typeof createTenantClient>).run(async (q) => {
-          const result = await q.execute(sql`select tenantdb.current_tenant_id()::text as tenant`);
-          return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { tenant: string }[];
-        });
+        const rows = await (clients[index] as ReturnType<typeof createTenantClient>).query<{ tenant: string }>(
+          'select tenantdb.current_tenant_id()::text as tenant',
+        );
         return rows[0]?.tenant === tenants[index]?.tenantId;
       }),
     );

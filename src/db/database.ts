@@ -30,6 +30,11 @@ export interface StatementContext {
 /** The one SQL call that opens a tenant context; its row is the tenant's status. */
 export const OPEN_CONTEXT_SQL = 'select tenantdb.open_context($1::uuid, $2::uuid, $3::boolean) as status';
 
+/** OPEN_CONTEXT_SQL's parameters, in the wire's text format. */
+export function openContextValues(context: StatementContext): (string | null)[] {
+  return [context.tenantId, context.userId, context.switchRole ? 'true' : 'false'];
+}
+
 export interface Database {
   /** `pglite` (embedded, one connection) or `postgres` (a server, through a pool). */
   readonly kind: 'pglite' | 'postgres';

@@ -1,7 +1,14 @@
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import * as schema from '../schema/index.ts';
-import { OPEN_CONTEXT_SQL, type Database, type Orm, type RawSession, type StatementContext } from './database.ts';
+import {
+  OPEN_CONTEXT_SQL,
+  openContextValues,
+  type Database,
+  type Orm,
+  type RawSession,
+  type StatementContext,
+} from './database.ts';
 import { DeferredBeginClient, queryWithPrefix } from './prefixed-query.ts';
 import { statementRouter } from './statement-router.ts';
 
@@ -56,12 +63,7 @@ export function createNodePostgresDatabase(options: {
       try {
         return await queryWithPrefix(
           client,
-          [
-            {
-              text: OPEN_CONTEXT_SQL,
-              values: [context.tenantId, context.userId, context.switchRole ? 'true' : 'false'],
-            },
-          ],
+          [{ text: OPEN_CONTEXT_SQL, values: openContextValues(context) }],
           (status) => context.onStatus(status ?? ''),
           config,
           values,

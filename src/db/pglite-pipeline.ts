@@ -1,5 +1,5 @@
 import { parse, protocol, type PGlite, type QueryOptions, type Results } from '@electric-sql/pglite';
-import { OPEN_CONTEXT_SQL, type StatementContext } from './database.ts';
+import { OPEN_CONTEXT_SQL, openContextValues, type StatementContext } from './database.ts';
 
 const { serialize } = protocol;
 
@@ -39,7 +39,7 @@ export function queryInPipeline<T>(
         const first = await client.execProtocolStream(
           concat([
             serialize.parse({ text: OPEN_CONTEXT_SQL }),
-            serialize.bind({ values: [context.tenantId, context.userId, context.switchRole ? 'true' : 'false'] }),
+            serialize.bind({ values: openContextValues(context) }),
             serialize.execute({}),
             serialize.parse({ text, ...(options?.paramTypes ? { types: options.paramTypes } : {}) }),
             serialize.describe({ type: 'S' }),

@@ -158,7 +158,7 @@ export function createTenantClient(db: Database, context: TenantContext): Tenant
     }
   };
   const run = <R>(operation: (db: StatementOrm) => Promise<R>): Promise<R> =>
-    inContext((statementContext) => db.runStatement(statementContext, (orm) => operation(orm)));
+    inContext((statementContext) => db.runStatement(statementContext, operation));
   const query = <Row>(text: string, params?: unknown[]): Promise<Row[]> =>
     inContext((statementContext) => db.queryInContext<Row>(statementContext, text, params));
   const client = createScopedApi(valid.tenantId, run) as TenantClient;

@@ -2,17 +2,8 @@
 import type { sql } from 'drizzle-orm';
 import type { OrmTransaction } from '../../src/index.ts';
 
-/** mulberry32: a small seeded PRNG, so a failing interleaving can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, seeded, so a failing interleaving can be replayed (the bench uses the same one). */
+export { prng } from '../../bench/random.ts';
 
 /** The rows of a raw `sql` query, whichever driver answered. */
 export async function rowsOf<R>(tx: OrmTransaction, query: ReturnType<typeof sql>): Promise<R[]> {
