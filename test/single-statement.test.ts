@@ -232,30 +232,33 @@ describe('the context lives exactly as long as the statement', () => {
   });
 });
 
+/** A one-shot signal: `fired` resolves once `fire()` is called. */
+function signal(): { fire: () => void; fired: Promise<void> } {
+  let fire!: () => void;
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fire, fired };
+}
+
 describe("another caller's open transaction", () => {
   it('a single statement never runs inside it (on PGlite it waits for it; on a server it has its own connection)', async () => {
     const a = await ownerContext(db, 'OpenTxA');
     const b = await ownerContext(db, 'OpenTxB');
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let opened!: () => void;
-    const isOpen = new Promise<void>((resolve) => {
-      opened = resolve;
-    });
+    const gate = signal();
+    const isOpen = signal();
     const transaction = withTenantContext(db, a, async (_tx, scoped) => {
       await scoped.conversations.insert({ title: 'inside a' });
-      opened();
-      await gate;
+      isOpen.fire();
+      await gate.fired;
       return scoped.conversations.count();
     });
-    await isOpen;
+    await isOpen.fired;
     const single = createTenantClient(db, b).query<{ tenant: string; n: number }>(
       'select tenantdb.current_tenant_id()::text as tenant, (select count(*)::int from conversations) as n',
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
-    release();
+    gate.fire();
     const [rows, countInA] = await Promise.all([single, transaction]);
     expect(rows).toEqual([{ tenant: b.tenantId, n: 0 }]);
     expect(countInA).toBe(1);
@@ -266,20 +269,14 @@ describe.skipIf(isServer)('why PGlite pipelines take the transaction lock', () =
   it("without it, protocol messages run inside another caller's open transaction and see its context", async () => {
     const pglite = await PGlite.create();
     try {
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let opened!: () => void;
-      const isOpen = new Promise<void>((resolve) => {
-        opened = resolve;
-      });
+      const gate = signal();
+      const isOpen = signal();
       const transaction = pglite.transaction(async (tx) => {
         await tx.query(`select set_config('app.current_tenant_id', 'tenant-a', true)`);
-        opened();
-        await gate;
+        isOpen.fire();
+        await gate.fired;
       });
-      await isOpen;
+      await isOpen.fired;
       // The query lock alone, as PGlite's public runExclusive() takes it: this runs inside the
       // open transaction. queryInPipeline also takes the transaction lock, so it waits instead.
       const messages = await pglite._runExclusiveQuery(() =>
@@ -288,7 +285,7 @@ describe.skipIf(isServer)('why PGlite pipelines take the transaction lock', () =
           { syncToFs: false },
         ),
       );
-      release();
+      gate.fire();
       await transaction;
       const seen = messages
         .filter((m) => m.name === 'dataRow')
