@@ -7,39 +7,69 @@
  * - member: a user's membership of a tenant (`tenant_members`), with a role and a status.
  * - context: the (tenant, user) a transaction works for, set transaction-locally by
  *   `tenantdb.open_context()`; RLS policies read it through `tenantdb.current_tenant_id()`.
+ * - scope: what every domain function takes first. A tenant scope (a `withTenantContext`
+ *   callback's, or a tenant client) works for one tenant under RLS; a system scope (a
+ *   `withSystemContext` callback's, or a system client) does logged cross-tenant work.
+ * - tenant client: a tenant scope whose every call is its own short transaction; tables under
+ *   `tables`, modules under their namespaces (`apiKeys`, `rbac`, `secrets`).
  * - tenant table: declared with `tenantTable()`; composite key (tenant_id, id), forced RLS.
  * - global table: declared with `globalTable()` and a reason; shared across tenants.
- * - system context: explicit cross-tenant work as `tenantdb_system` (`withSystemContext`), logged.
+ * - system context: explicit cross-tenant work as `tenantdb_system`, logged with its reason.
  * - application role: `tenantdb_app`, the non-privileged role every tenant transaction runs as.
+ * - application / system connection: the two logins of a `split` database (`tenantdb_app` for
+ *   tenant work, the owner for system work); PGlite and a single URL are `single`.
+ *
+ * Module rules (docs/ARCHITECTURE.md has the why)
+ * 1. A domain function's first argument is a scope; it never opens a private transaction: it
+ *    calls `scope.transaction(fn)`, which joins the caller's transaction when there is one.
+ * 2. Clients expose modules under namespaces, never mixed with table keys or verbs.
+ * 3. A module's SQL lives in the module; values bound; the explicit `tenant_id` predicate always.
+ * 4. Each module has a subpath export, a docs page, and tests on every backend.
+ * 5. Money is exact; times are timestamptz; lists use keyset pagination on (created_at, id).
  */
-export { createDatabase } from './db/create-database.ts';
-export type { Database, CreateDatabaseOptions, Orm, OrmTransaction } from './db/database.ts';
-export { checkDatabaseHealth, type DatabaseHealth } from './db/health.ts';
+export { createDatabase, type BuiltinSchema } from './client/create-database.ts';
+export type {
+  ConnectionMode,
+  CreateDatabaseOptions,
+  Database,
+  Orm,
+  OrmTransaction,
+  Schema,
+  StatementOrm,
+} from './db/database.ts';
+export { createTenantClient, type TenantClient } from './client/tenant-client.ts';
+export { createSystemClient, type SystemClient } from './client/system-client.ts';
+export { checkDatabaseHealth, type DatabaseHealth } from './migrate/health.ts';
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate/migrator.ts';
 export {
-  createTenantClient,
-  setRLSTenantContext,
+  openTenantContext,
   validateContext,
   withSystemContext,
   withTenantContext,
+  type NewRow,
   type OpenStatus,
-  type TenantClient,
+  type Row,
+  type ScopedApi,
+  type ScopedTable,
+  type SystemScope,
   type TenantContext,
   type TenantScope,
-} from './tenancy/context.ts';
-export type { ScopedApi, ScopedTable, TenantTableKey } from './tenancy/scoped.ts';
-export { tenantTable, tenantReference, tenantPredicate } from './tenancy/tenant-table.ts';
-export { globalTable } from './tenancy/global-table.ts';
-export { tenantTables, globalTables, type TableInfo } from './tenancy/registry.ts';
-export { APP_ROLE, SYSTEM_ROLE } from './tenancy/roles.ts';
-export { provisionTenant, addMember, setTenantStatus, type ProvisionTenantInput } from './tenants/provision.ts';
-export { can, canInTransaction, requirePermission, requirePermissionInTransaction } from './rbac/can.ts';
-export { createRole, assignRole, type CreateRoleInput } from './rbac/roles.ts';
-export { issueApiKey, verifyApiKey, revokeApiKey, type IssuedApiKey, type VerifiedApiKey } from './tenants/api-keys.ts';
+  type TenantStatementScope,
+  type TenantTableKey,
+} from './tenancy/index.ts';
+export { tenantTable, tenantReference, tenantPredicate } from './contract/tenant-table.ts';
+export { globalTable } from './contract/global-table.ts';
+export { tenantTables, globalTables, type TableInfo } from './contract/registry.ts';
+export { APP_ROLE, SYSTEM_ROLE } from './contract/roles.ts';
+export { provisionTenant, addMember, setTenantStatus, type ProvisionTenantInput } from './tenants/index.ts';
+export { can, requirePermission, createRole, assignRole, type CreateRoleInput } from './rbac/index.ts';
+export { issueApiKey, verifyApiKey, revokeApiKey, type IssuedApiKey, type VerifiedApiKey } from './api-keys/index.ts';
 export {
   ensureTenantDataKey,
   getConnectorCredentials,
   setConnectorCredentials,
-} from './secrets/connector-credentials.ts';
-export { masterKey, masterKeyFromEnv, type MasterKey } from './secrets/envelope.ts';
+  masterKey,
+  masterKeyFromEnv,
+  type MasterKey,
+} from './secrets/index.ts';
 export * from './errors.ts';

@@ -1,4 +1,4 @@
-import { createDatabase } from '../db/create-database.ts';
+import { createDatabase, type BuiltinSchema } from '../client/create-database.ts';
 import type { Database } from '../db/database.ts';
 import type { CliOptions } from './args.ts';
 
@@ -6,7 +6,7 @@ import type { CliOptions } from './args.ts';
  * Opens the database for one command and closes it when the command ends — also on SIGINT or
  * SIGTERM, so an interrupted command never leaves a pool or a PGlite data directory open.
  */
-export async function withDatabase<T>(options: CliOptions, fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(options: CliOptions, fn: (db: Database<BuiltinSchema>) => Promise<T>): Promise<T> {
   const db = await createDatabase({ url: options.url, dataDir: options.dataDir });
   const onSignal = (signal: NodeJS.Signals) => {
     process.stderr.write(`\ntenantdb: ${signal}, closing the database\n`);

@@ -1,4 +1,4 @@
-import { checkDatabaseHealth } from '../db/health.ts';
+import { checkDatabaseHealth } from '../migrate/health.ts';
 import type { CliOptions } from './args.ts';
 import { describeTarget, withDatabase } from './connection.ts';
 

@@ -1,29 +1,35 @@
 import { ConfigError } from '../errors.ts';
-import type { CreateDatabaseOptions, Database } from './database.ts';
+import type { CreateDatabaseOptions, Database, Schema } from './database.ts';
 import { createNodePostgresDatabase } from './node-postgres.ts';
 import { createPgliteDatabase } from './pglite.ts';
 
+const URL_FORMAT = /^postgres(ql)?:\/\//;
+
 /**
- * Connects to the database: a PostgreSQL server when `url` (or `DATABASE_URL`) is given,
- * otherwise embedded PGlite (in memory, or persistent in `dataDir`). Same API either way.
- *
- * @example
- * const db = await createDatabase();                       // embedded, in memory
- * const db = await createDatabase({ url: process.env.DATABASE_URL });
- * await migrate(db);
- * await db.close();
+ * Connects to the database with the schema it is given (generic, like Drizzle's
+ * `drizzle(client, { schema })`): a PostgreSQL server when `url` (or `DATABASE_URL`) is given,
+ * otherwise embedded PGlite. See the package entry point's `createDatabase` for the default schema.
  */
-export async function createDatabase(options: CreateDatabaseOptions = {}): Promise<Database> {
+export async function openDatabase<TSchema extends Schema>(
+  options: CreateDatabaseOptions<TSchema> & { schema: TSchema },
+): Promise<Database<TSchema>> {
   const url = options.url ?? (options.embedded ? undefined : process.env.DATABASE_URL || undefined);
+  const systemUrl =
+    options.systemUrl ?? (options.embedded || options.url !== undefined ? undefined : process.env.TENANTDB_SYSTEM_URL || undefined);
   const switchRole = options.dangerouslySkipRoleSwitch !== true;
   if (url !== undefined) {
     if (options.dataDir !== undefined) {
       throw new ConfigError('CONFIG_INVALID', 'Give either url (a server) or dataDir (embedded PGlite), not both.');
     }
-    if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new ConfigError('CONFIG_INVALID', 'The database url must start with postgres:// or postgresql://.');
+    for (const [name, value] of [['url', url], ['systemUrl', systemUrl]] as const) {
+      if (value !== undefined && !URL_FORMAT.test(value)) {
+        throw new ConfigError('CONFIG_INVALID', `The database ${name} must start with postgres:// or postgresql://.`);
+      }
     }
-    return createNodePostgresDatabase({ url, max: options.max, switchRole });
+    return createNodePostgresDatabase({ url, systemUrl, max: options.max, switchRole, schema: options.schema });
   }
-  return createPgliteDatabase({ dataDir: options.dataDir, switchRole });
+  if (systemUrl !== undefined) {
+    throw new ConfigError('CONFIG_INVALID', 'systemUrl needs url (the application connection) as well.');
+  }
+  return createPgliteDatabase({ dataDir: options.dataDir, switchRole, schema: options.schema });
 }

@@ -1,14 +1,24 @@
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type * as schema from '../schema/index.ts';
+
+/**
+ * A Drizzle schema: the module of tables (and relations) a database is opened with, as in
+ * `drizzle(client, { schema })`. The db layer knows no table: it only hands the schema to Drizzle.
+ */
+export type Schema = Record<string, unknown>;
 
 /** The Drizzle instance tenantdb hands out: the same type on PGlite and on a server. */
-export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Orm<TSchema extends Schema = Schema> = PgDatabase<PgQueryResultHKT, TSchema>;
 
 /** A transaction of {@link Orm}, as passed to `withTenantContext` callbacks. */
-export type OrmTransaction = Parameters<Parameters<Orm['transaction']>[0]>[0];
+export type OrmTransaction<TSchema extends Schema = Schema> = Parameters<
+  Parameters<Orm<TSchema>['transaction']>[0]
+>[0];
 
 /** What a single-statement operation gets: Drizzle's query builders, without nested transactions. */
-export type StatementOrm = Omit<OrmTransaction, 'transaction' | 'rollback' | 'setTransaction'>;
+export type StatementOrm<TSchema extends Schema = Schema> = Omit<
+  OrmTransaction<TSchema>,
+  'transaction' | 'rollback' | 'setTransaction'
+>;
 
 /** Raw access inside one transaction, for migrations and tooling (multi-statement text allowed). */
 export interface RawSession {
@@ -35,44 +45,81 @@ export function openContextValues(context: StatementContext): (string | null)[] 
   return [context.tenantId, context.userId, context.switchRole ? 'true' : 'false'];
 }
 
-export interface Database {
+/**
+ * How a database is connected:
+ * - `single`: one connection (PGlite, or one server URL). When its role is privileged, tenant
+ *   transactions switch to `tenantdb_app` first (`SET LOCAL ROLE`), and system work runs on it too.
+ * - `split`: the application connection logs in as `tenantdb_app` (or a role that is only its
+ *   member) and serves tenant work only; a separate system connection (the owner) serves system
+ *   work only. Nothing run on the application connection can leave RLS, not even `RESET ROLE`.
+ */
+export type ConnectionMode = 'single' | 'split';
+
+/**
+ * A connected database. The two sides are kept apart: `tenant*` members run on the application
+ * connection, `system*` and `raw*` members on the system connection (the same connection in
+ * `single` mode). Application code does not call these directly: it goes through
+ * `withTenantContext`, a tenant client, or a system scope.
+ */
+export interface Database<TSchema extends Schema = Schema> {
   /** `pglite` (embedded, one connection) or `postgres` (a server, through a pool). */
   readonly kind: 'pglite' | 'postgres';
-  /** Drizzle over this database's own connection role. Outside a context it is privileged:
-   *  use withTenantContext / withSystemContext for application work. */
-  readonly orm: Orm;
+  readonly connections: ConnectionMode;
+  /** The Drizzle schema this database was opened with. */
+  readonly schema: TSchema;
   /** Whether tenant transactions switch to tenantdb_app. Only tests that prove the
    *  application layer alone turn this off (see CreateDatabaseOptions). */
   readonly switchRole: boolean;
   /**
+   * Drizzle on the system (privileged) connection: outside a context it bypasses RLS and sees
+   * every tenant. For migrations, tooling and tests; application work goes through
+   * `withTenantContext`, a tenant client, or `withSystemContext`.
+   */
+  readonly dangerouslyPrivilegedOrm: Orm<TSchema>;
+  /** A Drizzle transaction on the application connection (the caller opens the context in it). */
+  tenantTransaction<T>(fn: (tx: OrmTransaction<TSchema>) => Promise<T>): Promise<T>;
+  /**
    * Runs the one statement `operation` issues on the Drizzle instance it is given, with the tenant
    * context opened in the same implicit transaction: `open_context` and the statement travel in
    * one pipeline before one Sync (one round trip on a server, two calls into PGlite). A second
-   * statement is refused (STATEMENT_LIMIT) before it is sent.
+   * statement is refused (STATEMENT_LIMIT) before it is sent. Application connection.
    */
-  runStatement<T>(context: StatementContext, operation: (orm: Orm) => Promise<T>): Promise<T>;
+  runStatement<T>(context: StatementContext, operation: (orm: Orm<TSchema>) => Promise<T>): Promise<T>;
   /** One SQL statement with bound parameters, run like {@link runStatement}; resolves to its rows. */
   queryInContext<Row = Record<string, unknown>>(
     context: StatementContext,
     text: string,
     params?: unknown[],
   ): Promise<Row[]>;
-  /** Runs `fn` in one raw transaction (BEGIN … COMMIT, ROLLBACK on throw). */
+  /** A Drizzle transaction on the system connection (the caller opens the system context in it). */
+  systemTransaction<T>(fn: (tx: OrmTransaction<TSchema>) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one raw transaction (BEGIN … COMMIT, ROLLBACK on throw). System connection. */
   rawTransaction<T>(fn: (session: RawSession) => Promise<T>): Promise<T>;
-  /** One raw statement outside any transaction block. */
+  /** One raw statement outside any transaction block. System connection. */
   rawQuery<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
   close(): Promise<void>;
 }
 
-export interface CreateDatabaseOptions {
-  /** A PostgreSQL URL. Default: `DATABASE_URL`; without either, embedded PGlite. */
+export interface CreateDatabaseOptions<TSchema extends Schema = Schema> {
+  /**
+   * The PostgreSQL URL of the application connection. Default: `DATABASE_URL`; without either,
+   * embedded PGlite. With `systemUrl`, it must log in as `tenantdb_app` (or a role that is only a
+   * member of it).
+   */
   url?: string;
+  /**
+   * The system (owner) connection for system work: provisioning, API-key lookup, health,
+   * migrations. Default: `TENANTDB_SYSTEM_URL`. Without it, `url` serves both sides (`single`).
+   */
+  systemUrl?: string;
   /** Use embedded PGlite even when DATABASE_URL is set (ignored when `url` is given). */
   embedded?: boolean;
   /** PGlite only: a data directory for a persistent database. Default: in memory. */
   dataDir?: string;
-  /** Server only: pool size. Default 10. */
+  /** Server only: pool size of each connection. Default 10. */
   max?: number;
+  /** The Drizzle schema (tables and relations): tenantdb's own, plus yours. */
+  schema?: TSchema;
   /**
    * For tests of the application layer alone: tenant transactions stay on the connection's own
    * (privileged, RLS-bypassing) role. Never set this in an application.

@@ -1,12 +1,14 @@
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import * as schema from '../schema/index.ts';
+import { ConfigError } from '../errors.ts';
 import {
   OPEN_CONTEXT_SQL,
   openContextValues,
   type Database,
   type Orm,
+  type OrmTransaction,
   type RawSession,
+  type Schema,
   type StatementContext,
 } from './database.ts';
 import { DeferredBeginClient, queryWithPrefix } from './prefixed-query.ts';
@@ -14,13 +16,8 @@ import { statementRouter } from './statement-router.ts';
 
 type DrizzleQueryConfig = pg.QueryConfig & { rowMode?: string; types?: unknown };
 
-/** A PostgreSQL server (directly or through PgBouncer in transaction mode) through a pg pool. */
-export function createNodePostgresDatabase(options: {
-  url: string;
-  max?: number | undefined;
-  switchRole: boolean;
-}): Database {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10 });
+function createPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
   // A backend that dies while idle in the pool (restart, pg_terminate_backend) emits 'error' on
   // the pool; without a listener that would crash the process. The pool replaces the client.
   pool.on('error', () => {});
@@ -31,34 +28,97 @@ export function createNodePostgresDatabase(options: {
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  const orm = drizzle(pool, { schema }) as unknown as Orm;
-  // drizzle-orm 0.45's pool transaction sends BEGIN before its try/finally: when BEGIN fails (the
-  // backend was terminated, or died while idle in the pool) the client is never released, the
-  // pool loses that slot for good and pool.end() never resolves. So each transaction runs on a
-  // client checked out and always released here, through one drizzle instance per connection.
-  // That connection's BEGIN travels with the transaction's first statement (DeferredBeginClient).
-  const perClient = new WeakMap<pg.PoolClient, Orm>();
-  const transaction: Orm['transaction'] = async (fn, config) => {
+  return pool;
+}
+
+/**
+ * Drizzle transactions on `pool`. drizzle-orm 0.45's pool transaction sends BEGIN before its
+ * try/finally: when BEGIN fails (the backend was terminated, or died while idle in the pool) the
+ * client is never released, the pool loses that slot for good and pool.end() never resolves. So
+ * each transaction runs on a client checked out and always released here, through one drizzle
+ * instance per connection, whose BEGIN travels with the first statement (DeferredBeginClient).
+ */
+function transactionsOn<TSchema extends Schema>(pool: pg.Pool, schema: TSchema) {
+  const perClient = new WeakMap<pg.PoolClient, Orm<TSchema>>();
+  return async <T>(fn: (tx: OrmTransaction<TSchema>) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     try {
       let clientOrm = perClient.get(client);
       if (clientOrm === undefined) {
-        clientOrm = drizzle(new DeferredBeginClient(client) as unknown as pg.PoolClient, { schema }) as unknown as Orm;
+        clientOrm = drizzle(new DeferredBeginClient(client) as unknown as pg.PoolClient, {
+          schema,
+        }) as unknown as Orm<TSchema>;
         perClient.set(client, clientOrm);
       }
-      return await clientOrm.transaction(fn, config);
+      return await clientOrm.transaction(fn);
     } finally {
       client.release();
     }
   };
-  orm.transaction = transaction;
+}
+
+// Whether the login role could leave RLS: a superuser, a BYPASSRLS role, or a member of a role
+// that bypasses RLS (tenantdb_system, the owner). The application connection must be none of them.
+const PRIVILEGED_LOGIN_SQL = `select r.rolname as role,
+  r.rolsuper or r.rolbypassrls or exists (
+    select 1 from pg_catalog.pg_roles o
+    where o.oid <> r.oid and (o.rolsuper or o.rolbypassrls) and pg_catalog.pg_has_role(r.oid, o.oid, 'MEMBER')
+  ) as privileged
+  from pg_catalog.pg_roles r where r.rolname = current_user`;
+
+/**
+ * A PostgreSQL server (directly or through PgBouncer in transaction mode) through pg pools: one
+ * pool in `single` mode; an application pool and a system pool in `split` mode.
+ */
+export function createNodePostgresDatabase<TSchema extends Schema>(options: {
+  url: string;
+  systemUrl?: string | undefined;
+  max?: number | undefined;
+  switchRole: boolean;
+  schema: TSchema;
+}): Database<TSchema> {
+  const { schema } = options;
+  const max = options.max ?? 10;
+  const appPool = createPool(options.url, max);
+  const split = options.systemUrl !== undefined && options.systemUrl !== options.url;
+  const systemPool = split ? createPool(options.systemUrl as string, max) : appPool;
+
+  // Split mode: refuse to run tenant work on a privileged application connection. Checked once,
+  // on first tenant use (the role may not exist before the first migration).
+  let appChecked: Promise<void> | undefined;
+  const checkApp = (): Promise<void> => {
+    if (!split) return Promise.resolve();
+    appChecked ??= appPool.query<{ role: string; privileged: boolean }>(PRIVILEGED_LOGIN_SQL).then(
+      ({ rows: [row] }) => {
+        if (row?.privileged !== false) {
+          appChecked = undefined;
+          throw new ConfigError(
+            'CONFIG_INVALID',
+            `The application connection logs in as ${row?.role ?? 'an unknown role'}, which can bypass row-level security. Log it in as tenantdb_app (or a role that is only a member of it), and give the owner's URL as systemUrl.`,
+          );
+        }
+      },
+      (error: unknown) => {
+        appChecked = undefined;
+        throw error;
+      },
+    );
+    return appChecked;
+  };
+
+  const appTransaction = transactionsOn(appPool, schema);
+  const systemTransaction = transactionsOn(systemPool, schema);
+  const dangerouslyPrivilegedOrm = drizzle(systemPool, { schema }) as unknown as Orm<TSchema>;
+  dangerouslyPrivilegedOrm.transaction = ((fn: (tx: OrmTransaction<TSchema>) => Promise<unknown>) =>
+    systemTransaction(fn)) as Orm<TSchema>['transaction'];
 
   // Single statements: open_context and the statement in one pipeline, one implicit transaction.
   const router = statementRouter<StatementContext>();
   const statementClient = new (class StatementClient {
     async query(config: DrizzleQueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
       const context = router.take();
-      const client = await pool.connect();
+      await checkApp();
+      const client = await appPool.connect();
       let broken = false;
       try {
         return await queryWithPrefix(
@@ -79,17 +139,24 @@ export function createNodePostgresDatabase(options: {
       }
     }
   })();
-  const statementOrm = drizzle(statementClient as unknown as pg.Pool, { schema }) as unknown as Orm;
+  const statementOrm = drizzle(statementClient as unknown as pg.Pool, { schema }) as unknown as Orm<TSchema>;
   let closed = false;
   return {
     kind: 'postgres',
-    orm,
+    connections: split ? 'split' : 'single',
+    schema,
     switchRole: options.switchRole,
+    dangerouslyPrivilegedOrm,
+    tenantTransaction: async (fn) => {
+      await checkApp();
+      return appTransaction(fn);
+    },
     runStatement: (context, operation) => router.run(context, () => operation(statementOrm)),
     queryInContext: async <Row>(context: StatementContext, text: string, params?: unknown[]) =>
       (await router.run(context, () => statementClient.query({ text }, params))).rows as Row[],
+    systemTransaction,
     rawTransaction: async (fn) => {
-      const client = await pool.connect();
+      const client = await systemPool.connect();
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -114,11 +181,11 @@ export function createNodePostgresDatabase(options: {
         client.release(broken);
       }
     },
-    rawQuery: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[],
+    rawQuery: async <Row>(text: string, params?: unknown[]) => (await systemPool.query(text, params)).rows as Row[],
     close: async () => {
       if (closed) return;
       closed = true;
-      await pool.end();
+      await Promise.all(split ? [appPool.end(), systemPool.end()] : [appPool.end()]);
     },
   };
 }

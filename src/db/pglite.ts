@@ -1,21 +1,26 @@
 import { PGlite, type QueryOptions } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { drizzle } from 'drizzle-orm/pglite';
-import * as schema from '../schema/index.ts';
-import type { Database, Orm, RawSession, StatementContext } from './database.ts';
+import type { Database, Orm, OrmTransaction, RawSession, Schema, StatementContext } from './database.ts';
 import { queryInPipeline } from './pglite-pipeline.ts';
 import { statementRouter } from './statement-router.ts';
 
-/** Embedded PostgreSQL (PGlite, WASM) with pgvector: in memory, or in `dataDir`. */
-export async function createPgliteDatabase(options: {
+/**
+ * Embedded PostgreSQL (PGlite, WASM) with pgvector: in memory, or in `dataDir`. One connection
+ * (`single` mode): tenant transactions switch to tenantdb_app, system work runs on it too.
+ */
+export async function createPgliteDatabase<TSchema extends Schema>(options: {
   dataDir?: string | undefined;
   switchRole: boolean;
-}): Promise<Database> {
+  schema: TSchema;
+}): Promise<Database<TSchema>> {
+  const { schema } = options;
   const client = await PGlite.create({
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     extensions: { vector },
   });
-  const orm = drizzle(client, { schema }) as unknown as Orm;
+  const orm = drizzle(client, { schema }) as unknown as Orm<TSchema>;
+  const transaction = <T>(fn: (tx: OrmTransaction<TSchema>) => Promise<T>): Promise<T> => orm.transaction(fn);
   // Single statements: open_context and the statement in one pipeline (queryInPipeline); one
   // Drizzle instance routes each statement to the context of the operation running it.
   const router = statementRouter<StatementContext>();
@@ -24,15 +29,19 @@ export async function createPgliteDatabase(options: {
       return queryInPipeline(client, router.take(), text, params, queryOptions);
     }
   })();
-  const statementOrm = drizzle(statementClient as unknown as PGlite, { schema }) as unknown as Orm;
+  const statementOrm = drizzle(statementClient as unknown as PGlite, { schema }) as unknown as Orm<TSchema>;
   let closed = false;
   return {
     kind: 'pglite',
-    orm,
+    connections: 'single',
+    schema,
     switchRole: options.switchRole,
+    dangerouslyPrivilegedOrm: orm,
+    tenantTransaction: transaction,
     runStatement: (context, operation) => router.run(context, () => operation(statementOrm)),
     queryInContext: async <Row>(context: StatementContext, text: string, params?: unknown[]) =>
       (await queryInPipeline<Row>(client, context, text, params)).rows,
+    systemTransaction: transaction,
     rawTransaction: (fn) =>
       client.transaction(async (tx) => {
         const session: RawSession = {

@@ -1,11 +1,15 @@
 import { count, eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import type { Database as AnyDatabase, OrmTransaction } from '../db/database.ts';
+import type * as schema from '../schema/index.ts';
+
 import { TenantDbError, sqlStateOf, translateDatabaseError } from '../errors.ts';
 import { conversations, messages } from '../schema/conversations.ts';
-import { tenants } from '../schema/tenants.ts';
-import { withSystemContext, withTenantContext } from '../tenancy/context.ts';
-import { globalTables, tenantTables } from '../tenancy/registry.ts';
+import { tenants } from '../contract/tenants.ts';
+import { withSystemContext, withTenantContext } from '../tenancy/index.ts';
+import { globalTables, tenantTables } from '../contract/registry.ts';
 import type { SampleTenant } from './sample-data.ts';
+
+type Database = AnyDatabase<typeof schema>;
 
 export interface VisibilityRow {
   user: string;
@@ -289,7 +293,7 @@ export async function crossTenantAttempts(db: Database, sample: SampleTenant[]):
       () =>
         expectError(() =>
           withTenantContext(db, bobCtx, (_tx, scoped) =>
-            scoped.conversations.insert({ tenantId: victim.id, title: 'x' }),
+            scoped.tables.conversations.insert({ tenantId: victim.id, title: 'x' }),
           ),
         ),
     ],
@@ -329,9 +333,9 @@ export async function crossTenantAttempts(db: Database, sample: SampleTenant[]):
 /** A transaction as tenantdb_app with no tenant context at all. */
 async function noContext<T>(
   db: Database,
-  fn: (tx: Parameters<Parameters<Database['orm']['transaction']>[0]>[0]) => Promise<T>,
+  fn: (tx: OrmTransaction<typeof schema>) => Promise<T>,
 ) {
-  return db.orm.transaction(async (tx) => {
+  return db.tenantTransaction(async (tx) => {
     await tx.execute(sql`set local role tenantdb_app`);
     return fn(tx);
   });

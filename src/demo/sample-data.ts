@@ -1,15 +1,26 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
-import type { Database, OrmTransaction } from '../db/database.ts';
+import type { Database as AnyDatabase, OrmTransaction as AnyOrmTransaction } from '../db/database.ts';
+import type * as schema from '../schema/index.ts';
+
 import { embed, chunkText } from '../knowledge/embedder.ts';
 import { analyticsSnapshots, usageSnapshots } from '../schema/analytics.ts';
 import { accounts, authSessions, users, verificationTokens } from '../schema/identity.ts';
 import { globalKnowledgeChunks, globalKnowledgeDocuments } from '../schema/knowledge.ts';
 import { tenantMembers } from '../schema/members.ts';
 import { memberRoles, permissions, roles } from '../schema/rbac.ts';
-import { tenants } from '../schema/tenants.ts';
-import { withSystemContext, withTenantContext, type TenantScope } from '../tenancy/context.ts';
+import { tenants } from '../contract/tenants.ts';
+import {
+  createSystemScope,
+  withSystemContext,
+  withTenantContext,
+  type TenantScope as AnyTenantScope,
+} from '../tenancy/index.ts';
 import { addMember, provisionTenant } from '../tenants/provision.ts';
+
+type Database = AnyDatabase<typeof schema>;
+type TenantScope = AnyTenantScope<typeof schema>;
+type OrmTransaction = AnyOrmTransaction<typeof schema>;
 
 type Plan = (typeof tenants.$inferSelect)['plan'];
 type Persona = 'ceo' | 'cfo' | 'cmo' | 'cto';
@@ -416,6 +427,7 @@ export interface SampleTenant {
  */
 export async function seedSampleData(db: Database, log: (line: string) => void = () => {}): Promise<SampleTenant[]> {
   const result: SampleTenant[] = [];
+  const system = createSystemScope(db, 'seed sample data');
   for (const spec of SAMPLE_TENANTS) {
     const [existing] = await withSystemContext(
       db,
@@ -424,10 +436,10 @@ export async function seedSampleData(db: Database, log: (line: string) => void =
     );
     const created = existing === undefined;
     const tenantId =
-      existing?.id ?? (await provisionTenant(db, { name: spec.name, slug: spec.slug, plan: spec.plan })).tenant.id;
+      existing?.id ?? (await provisionTenant(system, { name: spec.name, slug: spec.slug, plan: spec.plan })).tenant.id;
     const people = [];
     for (const person of spec.people) {
-      const userId = await addMember(db, tenantId, { email: person.email, name: person.name }, person.role);
+      const userId = await addMember(system, tenantId, { email: person.email, name: person.name }, person.role);
       people.push({ ...person, userId });
     }
     const tenant: SampleTenant = { id: tenantId, slug: spec.slug, name: spec.name, people };
@@ -538,24 +550,24 @@ async function seedAsAdmin(
 
   // RBAC: a custom role with catalogue permissions, held by one member.
   const [analyst] = add([
-    await scoped.roles.insert({ name: 'analyst', description: 'Read-only analytics, costs and knowledge' }),
+    await scoped.tables.roles.insert({ name: 'analyst', description: 'Read-only analytics, costs and knowledge' }),
   ]);
   const granted = await tx
     .select({ id: permissions.id })
     .from(permissions)
     .where(inArray(sql`${permissions.resource} || ':' || ${permissions.action}`, ANALYST_PERMISSIONS));
-  add(await scoped.rolePermissions.insert(granted.map((p) => ({ roleId: analyst!.id, permissionId: p.id }))));
+  add(await scoped.tables.rolePermissions.insert(granted.map((p) => ({ roleId: analyst!.id, permissionId: p.id }))));
   const analystUser = tenant.people.find((p) => p.name === spec.analyst) ?? tenant.people[0];
   const [member] = await tx
     .select({ id: tenantMembers.id })
     .from(tenantMembers)
     .where(eq(tenantMembers.userId, analystUser!.userId));
-  add([await scoped.memberRoles.insert({ memberId: member!.id, roleId: analyst!.id })]);
+  add([await scoped.tables.memberRoles.insert({ memberId: member!.id, roleId: analyst!.id })]);
 
   // API keys in the format of issueApiKey (tdb_<8 hex>_<secret>): only the SHA-256 of the secret
   // is stored, and the secret itself is dropped here, so no sample key can ever be used.
   add(
-    await scoped.apiKeys.insert(
+    await scoped.tables.apiKeys.insert(
       [
         { name: 'Production backend', scopes: ['conversations:write', 'knowledge:read'], lastUsedAt: hoursAgo(2) },
         { name: 'BI export', scopes: ['analytics:read'], expiresAt: daysFromNow(90), lastUsedAt: hoursAgo(20) },
@@ -569,7 +581,7 @@ async function seedAsAdmin(
   );
 
   const [widget] = add([
-    await scoped.widgets.insert({
+    await scoped.tables.widgets.insert({
       name: spec.widget.name,
       domainWhitelist: spec.widget.hosts,
       settings: {
@@ -583,7 +595,7 @@ async function seedAsAdmin(
   ]);
   const meetingStart = daysAgo(2);
   const [meeting] = add([
-    await scoped.meetings.insert({
+    await scoped.tables.meetings.insert({
       roomName: `${spec.slug}-${spec.meeting.title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
       livekitRoomId: `RM_${randomBytes(6).toString('hex')}`,
       createdBy: adminId,
@@ -597,7 +609,7 @@ async function seedAsAdmin(
     }),
   ]);
   const personalities = add(
-    await scoped.aiPersonalities.insert(
+    await scoped.tables.aiPersonalities.insert(
       (Object.keys(PERSONAS) as Persona[]).map((persona) => ({
         name: PERSONAS[persona].name,
         description: PERSONAS[persona].description,
@@ -613,7 +625,7 @@ async function seedAsAdmin(
   const personalityOf = (persona: Persona) => personalities.find((p) => p.persona === persona)?.id;
 
   const connectorRows = add(
-    await scoped.connectors.insert(
+    await scoped.tables.connectors.insert(
       spec.connectors.map((c) => ({
         name: c.name,
         provider: c.provider,
@@ -633,7 +645,7 @@ async function seedAsAdmin(
 
   // Knowledge: each document chunked and embedded (the local stand-in for the embedding model).
   const documents = add(
-    await scoped.knowledgeDocuments.insert(
+    await scoped.tables.knowledgeDocuments.insert(
       spec.knowledge.map((k) => ({
         title: k.title,
         content: k.content,
@@ -645,7 +657,7 @@ async function seedAsAdmin(
     ),
   );
   add(
-    await scoped.knowledgeChunks.insert(
+    await scoped.tables.knowledgeChunks.insert(
       documents.flatMap((doc) =>
         chunkText(doc.content, CHUNKING).map((content, position) => ({
           documentId: doc.id,
@@ -659,7 +671,7 @@ async function seedAsAdmin(
   );
 
   add([
-    await scoped.businessProfiles.insert({
+    await scoped.tables.businessProfiles.insert({
       companyName: spec.name,
       industry: spec.profile.industry,
       size: spec.profile.size,
@@ -699,7 +711,7 @@ async function seedAsAdmin(
     },
   ] as const;
   const taskRows = add(
-    await scoped.tasks.insert(
+    await scoped.tables.tasks.insert(
       taskSpecs.map((t) => {
         const runAt = t.at < 0 ? daysFromNow(-t.at) : daysAgo(t.at);
         const done = t.status === 'completed' || t.status === 'failed';
@@ -769,7 +781,7 @@ async function seedAsAdmin(
       return { tokens, micros: tokens * 9 + Math.floor(rand() * 2000) };
     });
     const costMicros = usage.filter((u) => u.micros > 0).map((u) => u.micros);
-    const convo = await scoped.conversations.insert({
+    const convo = await scoped.tables.conversations.insert({
       ...thread.values,
       totalCostUsd: usd(costMicros.reduce((a, b) => a + b, 0)),
       createdAt: thread.at,
@@ -777,7 +789,7 @@ async function seedAsAdmin(
     rows += 1;
     if (thread.messages.length > 0) {
       add(
-        await scoped.messages.insert(
+        await scoped.tables.messages.insert(
           thread.messages.map(([role, content], i) => {
             const u = usage[i]!;
             return {
@@ -829,7 +841,7 @@ async function seedActivity(
 
   // Agent results for every task that ran.
   rows += (
-    await scoped.agentResults.insert(
+    await scoped.tables.agentResults.insert(
       made.tasks
         .filter((t) => t.status === 'completed' || t.status === 'failed')
         .map((t) => {
@@ -926,7 +938,7 @@ async function seedActivity(
       }
     }
   }
-  rows += (await scoped.analyticsEvents.insert(events.map((e) => ({ ...e, sourceId: e.sourceId ?? null })))).length;
+  rows += (await scoped.tables.analyticsEvents.insert(events.map((e) => ({ ...e, sourceId: e.sourceId ?? null })))).length;
 
   // Daily usage (API calls, tokens, storage), one row per day (upsert).
   const usage = Array.from({ length: 14 }, (_, i) => {
@@ -1005,7 +1017,7 @@ async function seedActivity(
     }
   }
   rows += (
-    await scoped.costEvents.insert(
+    await scoped.tables.costEvents.insert(
       costs.map((c) => ({
         conversationId: c.conversationId,
         service: c.service,
@@ -1065,7 +1077,7 @@ async function seedActivity(
     metadata: { recipients: [`billing@${spec.domain}`], channels: ['email'] },
   });
   rows += (
-    await scoped.budgetAlerts.insert(
+    await scoped.tables.budgetAlerts.insert(
       alerts.map((a) => ({
         ...a,
         resolved: a.period === 'daily',
@@ -1080,7 +1092,7 @@ async function seedActivity(
   const growth = ((lastWeek - weekBefore) / weekBefore) * 100;
   const budgetShare = (spentMicros / budgetMicros) * 100;
   rows += (
-    await scoped.moduleInsights.insert([
+    await scoped.tables.moduleInsights.insert([
       {
         moduleSlug: 'growth-pulse',
         severity: growth < 0 ? 'warning' : 'info',

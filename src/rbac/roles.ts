@@ -4,12 +4,11 @@
  * `roles:manage` can create a role or assign one (others get PERMISSION_DENIED from the
  * `roles_rbac_insert` / `member_roles_rbac_insert` policies).
  */
-import { eq, inArray, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { driverErrorOf, InvalidIdError, MembershipError, sqlStateOf, TenantDbError } from '../errors.ts';
 import { tenantMembers } from '../schema/members.ts';
 import { memberRoles, permissions, roles, rolePermissions } from '../schema/rbac.ts';
-import { withTenantContext, type TenantContext } from '../tenancy/context.ts';
+import { isUuid, requireTenantScope, type TenantScope } from '../tenancy/index.ts';
 
 type RoleRow = typeof roles.$inferSelect;
 
@@ -21,7 +20,6 @@ export interface CreateRoleInput {
   permissions: readonly string[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PERMISSION = /^([a-z][a-z0-9_]*):([a-z][a-z0-9_]*)$/;
 
 /**
@@ -30,9 +28,11 @@ const PERMISSION = /^([a-z][a-z0-9_]*):([a-z][a-z0-9_]*)$/;
  * role of that name, PERMISSION_DENIED when the caller lacks `roles:manage`.
  *
  * @example
- * await createRole(db, { tenantId, userId: adminId }, { name: 'connector_admin', permissions: ['connectors:manage'] });
+ * await createRole(tenant, { name: 'connector_admin', permissions: ['connectors:manage'] });
  */
-export async function createRole(db: Database, ctx: TenantContext, input: CreateRoleInput): Promise<RoleRow> {
+export async function createRole(scope: TenantScope, input: CreateRoleInput): Promise<RoleRow> {
+  const tenant = requireTenantScope(scope, 'createRole');
+  const { tenantId } = tenant.context;
   if (typeof input.name !== 'string' || input.name.trim() === '') {
     throw new TenantDbError('INVALID_INPUT', 'createRole: name is required.');
   }
@@ -44,7 +44,7 @@ export async function createRole(db: Database, ctx: TenantContext, input: Create
     return { name, resource: match[1] as string, action: match[2] as string };
   });
   try {
-    return await withTenantContext(db, ctx, async (tx) => {
+    return await tenant.transaction(async (tx) => {
       const found =
         wanted.length === 0
           ? []
@@ -64,11 +64,13 @@ export async function createRole(db: Database, ctx: TenantContext, input: Create
       }
       const [role] = await tx
         .insert(roles)
-        .values({ name: input.name, description: input.description ?? null, isSystem: false })
+        .values({ tenantId, name: input.name, description: input.description ?? null, isSystem: false })
         .returning();
       if (!role) throw new Error('insert into roles returned no row');
       if (found.length > 0) {
-        await tx.insert(rolePermissions).values(found.map((p) => ({ roleId: role.id, permissionId: p.id })));
+        await tx
+          .insert(rolePermissions)
+          .values(found.map((p) => ({ tenantId, roleId: role.id, permissionId: p.id })));
       }
       return role;
     });
@@ -90,31 +92,31 @@ export async function createRole(db: Database, ctx: TenantContext, input: Create
  * role, PERMISSION_DENIED when the caller lacks `roles:manage`.
  *
  * @example
- * await assignRole(db, { tenantId, userId: adminId }, aliceId, 'connector_admin');
+ * await assignRole(tenant, aliceId, 'connector_admin');
  */
-export async function assignRole(
-  db: Database,
-  ctx: TenantContext,
-  memberUserId: string,
-  roleName: string,
-): Promise<void> {
-  if (typeof memberUserId !== 'string' || !UUID.test(memberUserId)) {
+export async function assignRole(scope: TenantScope, memberUserId: string, roleName: string): Promise<void> {
+  const tenant = requireTenantScope(scope, 'assignRole');
+  const { tenantId } = tenant.context;
+  if (!isUuid(memberUserId)) {
     throw new InvalidIdError(
       'INVALID_USER_ID',
       `assignRole: memberUserId must be a UUID (got ${typeof memberUserId}).`,
     );
   }
-  await withTenantContext(db, ctx, async (tx) => {
+  await tenant.transaction(async (tx) => {
     const [member] = await tx
       .select({ id: tenantMembers.id })
       .from(tenantMembers)
-      .where(eq(tenantMembers.userId, memberUserId));
+      .where(and(eq(tenantMembers.tenantId, tenantId), eq(tenantMembers.userId, memberUserId)));
     if (!member) {
       throw new MembershipError('NOT_A_MEMBER', `assignRole: user ${memberUserId} is not a member of this tenant.`);
     }
-    const [role] = await tx.select({ id: roles.id }).from(roles).where(eq(roles.name, roleName));
+    const [role] = await tx
+      .select({ id: roles.id })
+      .from(roles)
+      .where(and(eq(roles.tenantId, tenantId), eq(roles.name, roleName)));
     if (!role)
       throw new TenantDbError('INVALID_INPUT', `assignRole: this tenant has no role ${JSON.stringify(roleName)}.`);
-    await tx.insert(memberRoles).values({ memberId: member.id, roleId: role.id }).onConflictDoNothing();
+    await tx.insert(memberRoles).values({ tenantId, memberId: member.id, roleId: role.id }).onConflictDoNothing();
   });
 }

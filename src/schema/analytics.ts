@@ -1,5 +1,5 @@
 import { bigint, date, index, integer, jsonb, numeric, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { tenantReference, tenantTable } from '../tenancy/tenant-table.ts';
+import { tenantReference, tenantTable } from '../contract/tenant-table.ts';
 import { insightSeverity } from './enums.ts';
 import { connectors } from './operations.ts';
 

@@ -1,5 +1,5 @@
 import { index, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { tenantTable } from '../tenancy/tenant-table.ts';
+import { tenantTable } from '../contract/tenant-table.ts';
 import { users } from './identity.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { index, jsonb, text, uuid } from 'drizzle-orm/pg-core';
-import { tenantTable } from '../tenancy/tenant-table.ts';
+import { tenantTable } from '../contract/tenant-table.ts';
 
 /**
  * Append-only audit trail, written by triggers (`tenantdb.audit_row()`), so raw SQL is audited

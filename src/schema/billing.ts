@@ -1,5 +1,5 @@
 import { boolean, index, integer, jsonb, numeric, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { tenantReference, tenantTable } from '../tenancy/tenant-table.ts';
+import { tenantReference, tenantTable } from '../contract/tenant-table.ts';
 import { conversations } from './conversations.ts';
 import { alertSeverity, budgetPeriod, costService } from './enums.ts';
 

@@ -1,5 +1,5 @@
 import { boolean, index, integer, jsonb, numeric, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { tenantReference, tenantTable } from '../tenancy/tenant-table.ts';
+import { tenantReference, tenantTable } from '../contract/tenant-table.ts';
 import { conversationMode, messageRole, persona } from './enums.ts';
 import { users } from './identity.ts';
 

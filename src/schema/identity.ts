@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgPolicy, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { globalTable } from '../tenancy/global-table.ts';
-import { appRole } from '../tenancy/roles.ts';
+import { globalTable } from '../contract/global-table.ts';
+import { appRole } from '../contract/roles.ts';
 
 /**
  * One person, who may belong to many tenants (through `tenant_members`). Email is unique

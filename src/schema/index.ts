@@ -3,7 +3,7 @@
  * `globalTable()` (shared, with a stated reason); see `src/tenancy/registry.ts`.
  */
 export * from './enums.ts';
-export * from './tenants.ts';
+export * from '../contract/tenants.ts';
 export * from './identity.ts';
 export * from './members.ts';
 export * from './api-keys.ts';

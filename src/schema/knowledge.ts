@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { customType, index, integer, jsonb, pgPolicy, text, timestamp, uuid, vector } from 'drizzle-orm/pg-core';
-import { globalTable } from '../tenancy/global-table.ts';
-import { appRole } from '../tenancy/roles.ts';
-import { tenantReference, tenantTable } from '../tenancy/tenant-table.ts';
+import { globalTable } from '../contract/global-table.ts';
+import { appRole } from '../contract/roles.ts';
+import { tenantReference, tenantTable } from '../contract/tenant-table.ts';
 
 /** Embedding width (Voyage multimodal-3, as in the seed). */
 export const EMBEDDING_DIMENSIONS = 1024;

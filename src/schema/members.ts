@@ -1,5 +1,5 @@
 import { index, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { tenantTable } from '../tenancy/tenant-table.ts';
+import { tenantTable } from '../contract/tenant-table.ts';
 import { memberRole, memberStatus } from './enums.ts';
 import { users } from './identity.ts';
 

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, pgPolicy, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { globalTable } from '../tenancy/global-table.ts';
-import { appRole } from '../tenancy/roles.ts';
-import { tenantReference, tenantTable } from '../tenancy/tenant-table.ts';
+import { globalTable } from '../contract/global-table.ts';
+import { appRole } from '../contract/roles.ts';
+import { tenantReference, tenantTable } from '../contract/tenant-table.ts';
 import { tenantMembers } from './members.ts';
 
 /** The permission catalogue (resource + action), the same for every tenant. */

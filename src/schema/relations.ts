@@ -7,7 +7,7 @@ import { knowledgeChunks, knowledgeDocuments } from './knowledge.ts';
 import { tenantMembers } from './members.ts';
 import { agentResults, connectors, tasks } from './operations.ts';
 import { memberRoles, permissions, rolePermissions, roles } from './rbac.ts';
-import { tenants } from './tenants.ts';
+import { tenants } from '../contract/tenants.ts';
 
 // Relations between tenant tables always join on (tenant_id, id), like their foreign keys.
 

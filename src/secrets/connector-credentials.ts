@@ -1,34 +1,41 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { tenants } from '../contract/tenants.ts';
+import type { OrmTransaction } from '../db/database.ts';
 import { TenantDbError } from '../errors.ts';
 import { connectors } from '../schema/operations.ts';
-import { tenants } from '../schema/tenants.ts';
-import { validateContext, withSystemContext, withTenantContext, type TenantContext } from '../tenancy/context.ts';
+import {
+  isUuid,
+  requireSystemScope,
+  requireTenantScope,
+  validateContext,
+  type SystemScope,
+  type TenantScope,
+} from '../tenancy/index.ts';
 import { createDataKey, decryptSecret, encryptSecret, unwrapDataKey, type MasterKey } from './envelope.ts';
 
-/** Gives the tenant a wrapped data key if it has none yet (system context). Idempotent. */
-export async function ensureTenantDataKey(db: Database, tenantId: string, master: MasterKey): Promise<void> {
+/** Gives the tenant a wrapped data key if it has none yet (system work). Idempotent. */
+export async function ensureTenantDataKey(scope: SystemScope, tenantId: string, master: MasterKey): Promise<void> {
+  const system = requireSystemScope(scope, 'ensureTenantDataKey');
   validateContext({ tenantId });
-  await withSystemContext(
-    db,
-    async (tx) => {
-      const { wrapped } = createDataKey(master, tenantId);
-      await tx
-        .update(tenants)
-        .set({ wrappedDataKey: wrapped })
-        .where(and(eq(tenants.id, tenantId), isNull(tenants.wrappedDataKey)));
-    },
-    { reason: 'create tenant data key' },
-  );
+  await system.transaction(async (tx) => {
+    const { wrapped } = createDataKey(master, tenantId);
+    await tx
+      .update(tenants)
+      .set({ wrappedDataKey: wrapped })
+      .where(and(eq(tenants.id, tenantId), isNull(tenants.wrappedDataKey)));
+  });
 }
 
 const binding = (tenantId: string, connectorId: string) => `connectors:${tenantId}:${connectorId}`;
 
-async function tenantDataKey(
-  tx: Parameters<Parameters<typeof withTenantContext>[2]>[0],
-  tenantId: string,
-  master: MasterKey,
-): Promise<Buffer> {
+function checkConnectorId(connectorId: unknown): string {
+  if (!isUuid(connectorId)) {
+    throw new TenantDbError('INVALID_INPUT', `connectorId must be a UUID (got ${typeof connectorId}).`);
+  }
+  return connectorId;
+}
+
+async function tenantDataKey(tx: OrmTransaction, tenantId: string, master: MasterKey): Promise<Buffer> {
   const [row] = await tx.select({ wrapped: tenants.wrappedDataKey }).from(tenants).where(eq(tenants.id, tenantId));
   if (!row?.wrapped) {
     throw new TenantDbError('INVALID_INPUT', 'This tenant has no data key yet: call ensureTenantDataKey() first.');
@@ -39,40 +46,50 @@ async function tenantDataKey(
 /**
  * Stores a connector's credentials encrypted with the tenant's data key. Needs
  * `connectors:manage` (the database enforces it).
+ *
+ * @example
+ * await setConnectorCredentials(tenant, connectorId, { apiKey: 'sk_live_…' }, masterKeyFromEnv());
  */
 export async function setConnectorCredentials(
-  db: Database,
-  context: TenantContext,
+  scope: TenantScope,
   connectorId: string,
   credentials: Record<string, unknown>,
   master: MasterKey,
 ): Promise<void> {
-  await withTenantContext(db, context, async (tx, scoped) => {
-    const key = await tenantDataKey(tx, scoped.context.tenantId, master);
-    const ciphertext = encryptSecret(key, JSON.stringify(credentials), binding(scoped.context.tenantId, connectorId));
-    const updated = await scoped.connectors.update(
-      { credentialsEncrypted: ciphertext },
-      eq(connectors.id, connectorId),
-    );
-    if (updated.length === 0)
+  const tenant = requireTenantScope(scope, 'setConnectorCredentials');
+  checkConnectorId(connectorId);
+  const { tenantId } = tenant.context;
+  await tenant.transaction(async (tx) => {
+    const key = await tenantDataKey(tx, tenantId, master);
+    const ciphertext = encryptSecret(key, JSON.stringify(credentials), binding(tenantId, connectorId));
+    const updated = await tx
+      .update(connectors)
+      .set({ credentialsEncrypted: ciphertext })
+      .where(and(eq(connectors.tenantId, tenantId), eq(connectors.id, connectorId)))
+      .returning({ id: connectors.id });
+    if (updated.length === 0) {
       throw new TenantDbError('INVALID_INPUT', `Connector ${connectorId} does not exist in this tenant.`);
+    }
   });
 }
 
 /** Reads and decrypts a connector's credentials (undefined when none are stored). */
 export async function getConnectorCredentials(
-  db: Database,
-  context: TenantContext,
+  scope: TenantScope,
   connectorId: string,
   master: MasterKey,
 ): Promise<Record<string, unknown> | undefined> {
-  return withTenantContext(db, context, async (tx, scoped) => {
-    const row = await scoped.connectors.findFirst({ where: eq(connectors.id, connectorId) });
+  const tenant = requireTenantScope(scope, 'getConnectorCredentials');
+  checkConnectorId(connectorId);
+  const { tenantId } = tenant.context;
+  return tenant.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ credentials: connectors.credentialsEncrypted })
+      .from(connectors)
+      .where(and(eq(connectors.tenantId, tenantId), eq(connectors.id, connectorId)));
     if (!row) throw new TenantDbError('INVALID_INPUT', `Connector ${connectorId} does not exist in this tenant.`);
-    if (!row.credentialsEncrypted) return undefined;
-    const key = await tenantDataKey(tx, scoped.context.tenantId, master);
-    return JSON.parse(
-      decryptSecret(key, row.credentialsEncrypted, binding(scoped.context.tenantId, connectorId)),
-    ) as Record<string, unknown>;
+    if (!row.credentials) return undefined;
+    const key = await tenantDataKey(tx, tenantId, master);
+    return JSON.parse(decryptSecret(key, row.credentials, binding(tenantId, connectorId))) as Record<string, unknown>;
   });
 }

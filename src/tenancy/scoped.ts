@@ -1,68 +1,100 @@
 import { and, count, eq, getTableName, type InferInsertModel, type InferSelectModel, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { OrmTransaction, StatementOrm } from '../db/database.ts';
+import { tableInfo } from '../contract/registry.ts';
+import type { OrmTransaction, Schema, StatementOrm } from '../db/database.ts';
 import { IsolationError } from '../errors.ts';
-import * as schema from '../schema/index.ts';
-import { tableInfo } from './registry.ts';
 import { validateValues } from './validate-values.ts';
 
-type Schema = typeof schema;
+/** The schema's exports that are tenant tables (declared through tenantTable()). */
+export type TenantTableKey<TSchema extends Schema> = {
+  [K in keyof TSchema]: TSchema[K] extends PgTable & { tenantId: PgColumn; id: PgColumn } ? K : never;
+}[keyof TSchema] &
+  keyof OrmTransaction<TSchema>['query'] &
+  string;
 
-/** The schema exports that are tenant tables (declared through tenantTable()). */
-export type TenantTableKey = {
-  [K in keyof Schema]: Schema[K] extends PgTable & { tenantId: PgColumn; id: PgColumn } ? K : never;
-}[keyof Schema] &
-  keyof OrmTransaction['query'];
-
-type TableOf<K extends TenantTableKey> = Schema[K] & PgTable & { tenantId: PgColumn; id: PgColumn };
+type TableOf<TSchema extends Schema, K extends TenantTableKey<TSchema>> = TSchema[K] &
+  PgTable & { tenantId: PgColumn; id: PgColumn };
 // InferSelectModel of the exact table type: intersecting with PgTable first would widen the columns.
-type ModelOf<K extends TenantTableKey> = Schema[K] extends PgTable ? Schema[K] : never;
-export type Row<K extends TenantTableKey> = InferSelectModel<ModelOf<K>>;
+type ModelOf<TSchema extends Schema, K extends TenantTableKey<TSchema>> = TSchema[K] extends PgTable
+  ? TSchema[K]
+  : never;
+export type Row<TSchema extends Schema, K extends TenantTableKey<TSchema>> = InferSelectModel<ModelOf<TSchema, K>>;
 /** Insert values; `tenantId` may be left out (the context supplies it) but must match if given. */
-export type NewRow<K extends TenantTableKey> = InferInsertModel<ModelOf<K>>;
-type FindManyConfig<K extends TenantTableKey> = NonNullable<Parameters<OrmTransaction['query'][K]['findMany']>[0]>;
-type FindFirstConfig<K extends TenantTableKey> = NonNullable<Parameters<OrmTransaction['query'][K]['findFirst']>[0]>;
+export type NewRow<TSchema extends Schema, K extends TenantTableKey<TSchema>> = InferInsertModel<ModelOf<TSchema, K>>;
+type QueryOf<TSchema extends Schema, K extends TenantTableKey<TSchema>> = OrmTransaction<TSchema>['query'][K];
+type FindManyConfig<TSchema extends Schema, K extends TenantTableKey<TSchema>> =
+  QueryOf<TSchema, K> extends { findMany(config?: infer C): unknown } ? NonNullable<C> : never;
+type FindFirstConfig<TSchema extends Schema, K extends TenantTableKey<TSchema>> =
+  QueryOf<TSchema, K> extends { findFirst(config?: infer C): unknown } ? NonNullable<C> : never;
 
 /**
  * Layer 1, the application layer: every read adds `tenant_id = <context>` itself, every write
  * supplies the context's tenant id and refuses a conflicting one. It holds on its own, even on a
  * connection that bypasses RLS; RLS (layer 2) holds on its own for raw SQL.
  */
-export interface ScopedTable<K extends TenantTableKey> {
-  findMany(config?: FindManyConfig<K>): Promise<Row<K>[]>;
-  findFirst(config?: FindFirstConfig<K>): Promise<Row<K> | undefined>;
+export interface ScopedTable<TSchema extends Schema, K extends TenantTableKey<TSchema>> {
+  findMany(config?: FindManyConfig<TSchema, K>): Promise<Row<TSchema, K>[]>;
+  findFirst(config?: FindFirstConfig<TSchema, K>): Promise<Row<TSchema, K> | undefined>;
   count(where?: SQL): Promise<number>;
-  insert(values: NewRow<K>): Promise<Row<K>>;
-  insert(values: NewRow<K>[]): Promise<Row<K>[]>;
-  update(set: Partial<NewRow<K>>, where?: SQL): Promise<Row<K>[]>;
-  delete(where?: SQL): Promise<Row<K>[]>;
+  insert(values: NewRow<TSchema, K>): Promise<Row<TSchema, K>>;
+  insert(values: NewRow<TSchema, K>[]): Promise<Row<TSchema, K>[]>;
+  update(set: Partial<NewRow<TSchema, K>>, where?: SQL): Promise<Row<TSchema, K>[]>;
+  delete(where?: SQL): Promise<Row<TSchema, K>[]>;
   /** Insert, or update on conflict with `target` (default: the primary key (tenant_id, id)). */
-  upsert(values: NewRow<K>, options?: { target?: PgColumn[]; set?: Partial<NewRow<K>> }): Promise<Row<K>>;
+  upsert(
+    values: NewRow<TSchema, K>,
+    options?: { target?: PgColumn[]; set?: Partial<NewRow<TSchema, K>> },
+  ): Promise<Row<TSchema, K>>;
 }
 
-export type ScopedApi = { readonly [K in TenantTableKey]: ScopedTable<K> };
+export type ScopedApi<TSchema extends Schema> = {
+  readonly [K in TenantTableKey<TSchema>]: ScopedTable<TSchema, K>;
+};
 
 /** Runs one operation on a transaction that already has the tenant context open. */
-export type Runner = <R>(operation: (tx: StatementOrm) => Promise<R>) => Promise<R>;
+export type Runner<TSchema extends Schema> = <R>(operation: (tx: StatementOrm<TSchema>) => Promise<R>) => Promise<R>;
 
-const tenantKeys = (Object.keys(schema) as (keyof Schema)[]).filter((key) => {
-  const value = schema[key] as unknown;
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'tenantId' in value &&
-    tableInfo(getTableName(value as unknown as PgTable))?.kind === 'tenant'
-  );
-}) as TenantTableKey[];
+// The tenant-table keys of each schema object, computed once per schema.
+const keysOf = new WeakMap<object, string[]>();
 
-export function createScopedApi(tenantId: string, run: Runner): ScopedApi {
-  const api = {} as Record<TenantTableKey, unknown>;
-  for (const key of tenantKeys) api[key] = scopedTable(key, tenantId, run);
-  return api as ScopedApi;
+function tenantKeys(schema: Schema): string[] {
+  let keys = keysOf.get(schema);
+  if (keys === undefined) {
+    keys = Object.keys(schema).filter((key) => {
+      const value = schema[key];
+      return (
+        typeof value === 'object' &&
+        value !== null &&
+        'tenantId' in value &&
+        tableInfo(getTableName(value as unknown as PgTable))?.kind === 'tenant'
+      );
+    });
+    keysOf.set(schema, keys);
+  }
+  return keys;
 }
 
-function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Runner): ScopedTable<K> {
-  const table = schema[key] as TableOf<K>;
+export function createScopedApi<TSchema extends Schema>(
+  schema: TSchema,
+  tenantId: string,
+  run: Runner<TSchema>,
+): ScopedApi<TSchema> {
+  const api: Record<string, unknown> = {};
+  for (const key of tenantKeys(schema)) {
+    api[key] = scopedTable(schema, key as TenantTableKey<TSchema>, tenantId, run);
+  }
+  return Object.freeze(api) as ScopedApi<TSchema>;
+}
+
+function scopedTable<TSchema extends Schema, K extends TenantTableKey<TSchema>>(
+  schema: TSchema,
+  key: K,
+  tenantId: string,
+  run: Runner<TSchema>,
+): ScopedTable<TSchema, K> {
+  type R = Row<TSchema, K>;
+  type N = NewRow<TSchema, K>;
+  const table = schema[key] as TableOf<TSchema, K>;
   const name = getTableName(table);
   const own = eq(table.tenantId, tenantId);
   const scope = (where?: SQL): SQL => (where ? (and(own, where) as SQL) : own);
@@ -93,10 +125,10 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
   };
 
   // The relational query builder for this table on a given transaction.
-  const query = (tx: StatementOrm) =>
+  const query = (tx: StatementOrm<TSchema>) =>
     tx.query[key] as unknown as {
-      findMany(config: unknown): Promise<Row<K>[]>;
-      findFirst(config: unknown): Promise<Row<K> | undefined>;
+      findMany(config: unknown): Promise<R[]>;
+      findFirst(config: unknown): Promise<R | undefined>;
     };
 
   return {
@@ -110,7 +142,7 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
           .where(scope(where));
         return row?.n ?? 0;
       }),
-    insert: (async (values: NewRow<K> | NewRow<K>[]) => {
+    insert: (async (values: N | N[]) => {
       // Bad input is refused before any SQL (even before a tenant client opens its transaction).
       const list = (Array.isArray(values) ? values : [values]).map((v) => checkTenant(v as Record<string, unknown>));
       for (const row of list) validateValues(name, row);
@@ -119,10 +151,10 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
         const rows = (await tx
           .insert(table)
           .values(list as never)
-          .returning()) as Row<K>[];
+          .returning()) as R[];
         return Array.isArray(values) ? rows : rows[0];
       });
-    }) as ScopedTable<K>['insert'],
+    }) as ScopedTable<TSchema, K>['insert'],
     update: async (set, where) => {
       const values = set as Record<string, unknown>;
       if (values.tenantId !== undefined) checkTenant(values);
@@ -133,10 +165,10 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
           .update(table)
           .set(rest as never)
           .where(scope(where))
-          .returning()) as Row<K>[];
+          .returning()) as R[];
       });
     },
-    delete: (where) => run(async (tx) => (await tx.delete(table).where(scope(where)).returning()) as Row<K>[]),
+    delete: (where) => run(async (tx) => (await tx.delete(table).where(scope(where)).returning()) as R[]),
     upsert: async (values, options = {}) => {
       const row = checkTenant(values as Record<string, unknown>);
       const target = options.target ?? [table.id];
@@ -156,7 +188,7 @@ function scopedTable<K extends TenantTableKey>(key: K, tenantId: string, run: Ru
             // Never touch a conflicting row of another tenant, even on an RLS-bypassing connection.
             setWhere: own,
           })
-          .returning()) as Row<K>[];
+          .returning()) as R[];
         if (!result) {
           throw new IsolationError(
             'TENANT_MISMATCH',

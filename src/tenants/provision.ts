@@ -1,11 +1,11 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import type { OrmTransaction } from '../db/database.ts';
 import { TenantDbError } from '../errors.ts';
 import { users } from '../schema/identity.ts';
 import { tenantMembers } from '../schema/members.ts';
 import { memberRoles, roles } from '../schema/rbac.ts';
-import { tenants } from '../schema/tenants.ts';
-import { validateContext, withSystemContext } from '../tenancy/context.ts';
+import { tenants } from '../contract/tenants.ts';
+import { requireSystemScope, validateContext, type SystemScope } from '../tenancy/index.ts';
 
 type TenantRow = typeof tenants.$inferSelect;
 type Plan = TenantRow['plan'];
@@ -27,9 +27,10 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  * leaves nothing behind.
  */
 export async function provisionTenant(
-  db: Database,
+  scope: SystemScope,
   input: ProvisionTenantInput,
 ): Promise<{ tenant: TenantRow; ownerId: string | undefined }> {
+  const system = requireSystemScope(scope, 'provisionTenant');
   if (typeof input.name !== 'string' || input.name.trim() === '') {
     throw new TenantDbError('INVALID_INPUT', 'provisionTenant: name is required.');
   }
@@ -39,9 +40,7 @@ export async function provisionTenant(
       `provisionTenant: slug must be lowercase letters, digits and dashes (got ${JSON.stringify(input.slug)}).`,
     );
   }
-  return withSystemContext(
-    db,
-    async (tx) => {
+  return system.transaction(async (tx) => {
       const [taken] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, input.slug));
       if (taken) {
         throw new TenantDbError(
@@ -61,48 +60,44 @@ export async function provisionTenant(
         await addMembership(tx, tenant.id, ownerId, 'owner');
       }
       return { tenant, ownerId };
-    },
-    { reason: `provision tenant ${input.slug}` },
-  );
+  });
 }
 
 /** Adds (or re-activates) a member; creates the user when the email is new. System context. */
 export async function addMember(
-  db: Database,
+  scope: SystemScope,
   tenantId: string,
   user: { email: string; name?: string },
   role: MemberRole = 'member',
 ): Promise<string> {
+  const system = requireSystemScope(scope, 'addMember');
   validateContext({ tenantId });
-  return withSystemContext(
-    db,
-    async (tx) => {
-      const userId = await ensureUser(tx, user);
-      await addMembership(tx, tenantId, userId, role);
-      return userId;
-    },
-    { reason: `add member to ${tenantId}` },
-  );
+  return system.transaction(async (tx) => {
+    const userId = await ensureUser(tx, user);
+    await addMembership(tx, tenantId, userId, role);
+    return userId;
+  });
 }
 
 /**
  * Moves a tenant through its lifecycle: SUSPENDED makes its contexts read-only, CANCELLED refuses
  * them, ACTIVE/TRIAL restores access.
  */
-export async function setTenantStatus(db: Database, tenantId: string, status: TenantRow['status']): Promise<void> {
+export async function setTenantStatus(
+  scope: SystemScope,
+  tenantId: string,
+  status: TenantRow['status'],
+): Promise<void> {
+  const system = requireSystemScope(scope, 'setTenantStatus');
   validateContext({ tenantId });
-  await withSystemContext(
-    db,
-    async (tx) => {
+  await system.transaction(async (tx) => {
       const updated = await tx
         .update(tenants)
         .set({ status })
         .where(eq(tenants.id, tenantId))
         .returning({ id: tenants.id });
       if (updated.length === 0) throw new TenantDbError('TENANT_NOT_FOUND', `Tenant ${tenantId} does not exist.`);
-    },
-    { reason: `set tenant ${tenantId} ${status}` },
-  );
+  });
 }
 
 /** The system role a membership role starts with. */
@@ -113,7 +108,7 @@ const DEFAULT_ROLE: Record<MemberRole, string> = {
   viewer: 'org_member',
 };
 
-type SystemTx = Parameters<Parameters<typeof withSystemContext>[1]>[0];
+type SystemTx = OrmTransaction;
 
 async function addMembership(tx: SystemTx, tenantId: string, userId: string, role: MemberRole): Promise<void> {
   const [member] = await tx

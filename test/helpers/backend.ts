@@ -4,12 +4,16 @@
  * - `postgres`: a fresh database per call on the server at DATABASE_URL;
  * - `pgbouncer`: the same, created through DATABASE_URL but used through PGBOUNCER_URL
  *   (transaction pooling).
- * Every database is migrated; connections are privileged (superuser), so tenant transactions
- * switch to tenantdb_app as in production.
+ * Every database is migrated. TENANTDB_TEST_CONNECTIONS chooses how a server is connected:
+ * - `single` (default): one privileged (superuser) URL; tenant transactions switch to tenantdb_app;
+ * - `split`: production's least-privilege setup: the application connection logs in as
+ *   tenantdb_app, system work runs on a separate owner (superuser) connection.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createDatabase, migrate, type CreateDatabaseOptions, type Database } from '../../src/index.ts';
+import { createDatabase, migrate, type BuiltinSchema, type CreateDatabaseOptions, type Database } from '../../src/index.ts';
+
+export type TestDb = Database<BuiltinSchema>;
 
 export type BackendName = 'pglite' | 'postgres' | 'pgbouncer';
 
@@ -26,21 +30,37 @@ export const backend: BackendName = (() => {
 /** True on backends with real concurrent connections (a server); PGlite has one connection. */
 export const isServer = backend !== 'pglite';
 
+/** Whether the server suite runs with the application connection logged in as tenantdb_app. */
+export const connections: 'single' | 'split' = (() => {
+  const mode = process.env.TENANTDB_TEST_CONNECTIONS ?? 'single';
+  if (mode !== 'single' && mode !== 'split') {
+    throw new Error(`TENANTDB_TEST_CONNECTIONS must be single or split (got ${mode})`);
+  }
+  return isServer ? mode : 'single';
+})();
+
 export interface TestDatabase {
-  db: Database;
+  db: TestDb;
   /** URL of this database on the backend (undefined on PGlite). */
   url: string | undefined;
   /** Direct (not pooled) URL, for admin work such as DDL in tests (undefined on PGlite). */
   directUrl: string | undefined;
-  /** Opens another Database on the same database (a second pool; on PGlite the same instance). */
-  connect(options?: Omit<CreateDatabaseOptions, 'url' | 'dataDir'>): Promise<Database>;
+  /**
+   * Opens another Database on the same database (new pools; on PGlite the same instance), in the
+   * suite's connection mode; `dangerouslySkipRoleSwitch` always gets one privileged connection.
+   */
+  connect(options?: Omit<CreateDatabaseOptions, 'url' | 'dataDir' | 'schema' | 'systemUrl'>): Promise<TestDb>;
   /** Closes every Database opened here and drops the database. */
   dispose(): Promise<void>;
 }
 
-function withDatabase(url: string, name: string): string {
+function withDatabase(url: string, name: string, user?: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;
+  if (user !== undefined) {
+    u.username = user;
+    u.password = '';
+  }
   return u.toString();
 }
 
@@ -76,8 +96,13 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   }
   const directUrl = withDatabase(adminUrl, name);
   const url = backend === 'pgbouncer' ? withDatabase(process.env.PGBOUNCER_URL as string, name) : directUrl;
-  const connect = async (connectOptions: Omit<CreateDatabaseOptions, 'url' | 'dataDir'> = {}) => {
-    const db = await createDatabase({ ...connectOptions, url });
+  const server = backend === 'pgbouncer' ? (process.env.PGBOUNCER_URL as string) : adminUrl;
+  const appUrl = withDatabase(server, name, 'tenantdb_app');
+  const connect = async (
+    connectOptions: Omit<CreateDatabaseOptions, 'url' | 'dataDir' | 'schema' | 'systemUrl'> = {},
+  ) => {
+    const split = connections === 'split' && connectOptions.dangerouslySkipRoleSwitch !== true;
+    const db = await createDatabase({ ...connectOptions, ...(split ? { url: appUrl, systemUrl: url } : { url }) });
     opened.push(db);
     return db;
   };

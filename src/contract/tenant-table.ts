@@ -10,7 +10,7 @@ import {
   type PgColumnBuilderBase,
   type PgTableExtraConfigValue,
 } from 'drizzle-orm/pg-core';
-import { tenants } from '../schema/tenants.ts';
+import { tenants } from './tenants.ts';
 import { registerTable, type TableCommand } from './registry.ts';
 import { appRole } from './roles.ts';
 

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
 import { TenantDbError } from '../errors.ts';
 import { apiKeys } from '../schema/api-keys.ts';
-import { withSystemContext, withTenantContext, type TenantContext } from '../tenancy/context.ts';
+import {
+  isUuid,
+  requireSystemScope, requireTenantScope, type SystemScope, type TenantScope } from '../tenancy/index.ts';
 
 export interface IssuedApiKey {
   id: string;
@@ -29,28 +30,35 @@ function hashKey(secret: string): string {
  * Issues an API key for the context's tenant. Needs `api_keys:manage` (enforced by the database).
  *
  * @example
- * const { secret } = await issueApiKey(db, { tenantId, userId }, { name: 'CI', scopes: ['analytics:read'] });
+ * const { secret } = await issueApiKey(tenant, { name: 'CI', scopes: ['analytics:read'] });
+ * // or, on a tenant client: await tenant.apiKeys.issue({ name: 'CI' })
  */
 export async function issueApiKey(
-  db: Database,
-  context: TenantContext,
+  scope: TenantScope,
   input: { name: string; scopes?: string[]; expiresAt?: Date },
 ): Promise<IssuedApiKey> {
+  const tenant = requireTenantScope(scope, 'issueApiKey');
   if (typeof input.name !== 'string' || input.name.trim() === '') {
     throw new TenantDbError('INVALID_INPUT', 'issueApiKey: name is required.');
   }
   const prefix = `tdb_${randomBytes(4).toString('hex')}`;
   const secret = `${prefix}_${randomBytes(32).toString('base64url')}`;
-  const row = await withTenantContext(db, context, (_tx, scoped) =>
-    scoped.apiKeys.insert({
-      name: input.name,
-      prefix,
-      keyHash: hashKey(secret),
-      scopes: input.scopes ?? [],
-      createdBy: context.userId ?? null,
-      expiresAt: input.expiresAt ?? null,
-    }),
+  const { tenantId, userId } = tenant.context;
+  const [row] = await tenant.transaction((tx) =>
+    tx
+      .insert(apiKeys)
+      .values({
+        tenantId,
+        name: input.name,
+        prefix,
+        keyHash: hashKey(secret),
+        scopes: input.scopes ?? [],
+        createdBy: userId ?? null,
+        expiresAt: input.expiresAt ?? null,
+      })
+      .returning({ id: apiKeys.id }),
   );
+  if (!row) throw new Error('insert into api_keys returned no row');
   return { id: row.id, prefix, secret };
 }
 
@@ -58,12 +66,11 @@ export async function issueApiKey(
  * Resolves a presented key to its tenant, or undefined when it is unknown, revoked or expired.
  * Runs in the system context (the tenant is not known yet); records the time of use.
  */
-export async function verifyApiKey(db: Database, secret: string): Promise<VerifiedApiKey | undefined> {
+export async function verifyApiKey(scope: SystemScope, secret: string): Promise<VerifiedApiKey | undefined> {
+  const system = requireSystemScope(scope, 'verifyApiKey');
   if (typeof secret !== 'string' || !KEY_FORMAT.test(secret)) return undefined;
   const hash = hashKey(secret);
-  return withSystemContext(
-    db,
-    async (tx) => {
+  return system.transaction(async (tx) => {
       const [key] = await tx
         .select()
         .from(apiKeys)
@@ -75,15 +82,20 @@ export async function verifyApiKey(db: Database, secret: string): Promise<Verifi
         .set({ lastUsedAt: new Date() })
         .where(and(eq(apiKeys.tenantId, key.tenantId), eq(apiKeys.id, key.id)));
       return { keyId: key.id, tenantId: key.tenantId, scopes: key.scopes };
-    },
-    { reason: 'verify an API key' },
-  );
+  });
 }
 
 /** Revokes a key of the context's tenant. Needs `api_keys:manage`. Returns whether it existed. */
-export async function revokeApiKey(db: Database, context: TenantContext, keyId: string): Promise<boolean> {
-  const rows = await withTenantContext(db, context, (_tx, scoped) =>
-    scoped.apiKeys.update({ revokedAt: new Date() }, and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt))),
+export async function revokeApiKey(scope: TenantScope, keyId: string): Promise<boolean> {
+  const tenant = requireTenantScope(scope, 'revokeApiKey');
+  if (!isUuid(keyId)) throw new TenantDbError('INVALID_INPUT', `revokeApiKey: keyId must be a UUID (got ${typeof keyId}).`);
+  const { tenantId } = tenant.context;
+  const rows = await tenant.transaction((tx) =>
+    tx
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+      .returning({ id: apiKeys.id }),
   );
   return rows.length > 0;
 }

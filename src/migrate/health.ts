@@ -1,5 +1,5 @@
-import type { Database } from './database.ts';
-import { loadMigrations } from '../migrate/migrator.ts';
+import type { Database } from '../db/database.ts';
+import { loadMigrations } from './migrator.ts';
 
 export interface DatabaseHealth {
   ok: boolean;

@@ -1,8 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { integer, jsonb, numeric, pgPolicy, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { globalTable } from '../tenancy/global-table.ts';
-import { appRole } from '../tenancy/roles.ts';
-import { tenantPlan, tenantStatus } from './enums.ts';
+import { integer, jsonb, numeric, pgEnum, pgPolicy, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { globalTable } from './global-table.ts';
+import { appRole } from './roles.ts';
+
+export const tenantStatus = pgEnum('tenant_status', ['ACTIVE', 'TRIAL', 'SUSPENDED', 'CANCELLED']);
+export const tenantPlan = pgEnum('tenant_plan', [
+  'free',
+  'trial',
+  'starter',
+  'pro',
+  'growth',
+  'business',
+  'enterprise',
+]);
 
 /** An organisation using the product. Rows are created and changed only in the system context. */
 export const tenants = globalTable(

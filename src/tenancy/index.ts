@@ -1,0 +1,18 @@
+/** The runtime isolation engine: contexts, scopes, the scoped table API, value validation. */
+export { isUuid, validateContext, type TenantContext } from './validate-context.ts';
+export {
+  requireSystemScope,
+  requireTenantScope,
+  type OpenStatus,
+  type SystemScope,
+  type TenantScope,
+} from './scope.ts';
+export {
+  createStatementScope,
+  openTenantContext,
+  withTenantContext,
+  type TenantStatementScope,
+} from './tenant-context.ts';
+export { createSystemScope, withSystemContext } from './system-context.ts';
+export type { NewRow, Row, ScopedApi, ScopedTable, TenantTableKey } from './scoped.ts';
+export { validateValues } from './validate-values.ts';
