@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../src/index.ts';
 import type { RawSession } from '../src/db/database.ts';
 import type { CheckItem } from '../src/verify/check.ts';
-import { lintCatalogue } from '../src/verify/lints.ts';
+import { LINT_FAMILIES, lintCatalogue } from '../src/verify/lints/index.ts';
 import { probeIsolation } from '../src/verify/probe.ts';
 import { verify } from '../src/verify/verify.ts';
 import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
@@ -55,6 +55,24 @@ it(`verify on a migrated database: every check passes and every attack is refuse
   expect(report.attacks).toBeGreaterThan(1000);
   const [left] = await db.rawQuery<{ n: number }>('select count(*)::int as n from tenants');
   expect(left?.n).toBe(0); // the probe's tenants and rows were rolled back
+});
+
+it('every lint has a stable id <family>.<name>, and every catalogue item names one', async () => {
+  const ids = LINT_FAMILIES.flatMap((f) => f.lints.map((l) => l.id));
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(new Set(LINT_FAMILIES.map((f) => f.name)).size).toBe(LINT_FAMILIES.length);
+  for (const family of LINT_FAMILIES) {
+    for (const l of family.lints) expect(l.id).toMatch(new RegExp(`^${family.name}\\.[a-z0-9]+(-[a-z0-9]+)*$`));
+  }
+  const items = await db.rawTransaction((s) => lintCatalogue(s));
+  const known = new Set<string>(ids);
+  expect(items.filter((i) => !known.has(i.id ?? ''))).toEqual([]);
+  // A family filter runs exactly that family's lints.
+  const roles = await db.rawTransaction((s) => lintCatalogue(s, { families: ['role'] }));
+  expect(roles.length).toBeGreaterThan(0);
+  expect(roles.every((i) => i.id?.startsWith('role.'))).toBe(true);
+  expect(roles).toEqual(items.filter((i) => i.id?.startsWith('role.')));
+  console.log(`verify [${backend}]: ${ids.length} lints in ${LINT_FAMILIES.length} families, ${items.length} items`);
 });
 
 describe('broken fixtures: verify fails, naming the object', () => {

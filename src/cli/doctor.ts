@@ -1,6 +1,6 @@
 import { loadMigrations } from '../migrate/migrator.ts';
 import type { CheckItem } from '../verify/check.ts';
-import { lintCatalogue } from '../verify/lints.ts';
+import { lintCatalogue } from '../verify/lints/index.ts';
 import type { CliOptions } from './args.ts';
 import { describeTarget, withDatabase } from './connection.ts';
 import { renderTable } from './table.ts';

@@ -1,5 +1,7 @@
 /** One verification result: which check, on which object, whether it held, and what to do. */
 export interface CheckItem {
+  /** The lint that produced this item (`table.rls-forced`): stable, unlike `check`. Probe items have none. */
+  id?: string;
   check: string;
   /** The table, role, function or view checked (schema-qualified), or `server`. */
   object: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RawSession } from '../db/database.ts';
-import { APP_ROLE } from '../tenancy/roles.ts';
+import { APP_ROLE } from '../contract/roles.ts';
 import type { CheckItem } from './check.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { summarize, type VerifyReport } from './check.ts';
-import { lintCatalogue, type LintOptions } from './lints.ts';
+import { lintCatalogue, type LintOptions } from './lints/index.ts';
 import { probeIsolation } from './probe.ts';
 
 export interface VerifyOptions extends LintOptions {
