@@ -1,7 +1,8 @@
 /**
  * Drift: the committed migrations are exactly what drizzle-kit generates from src/schema (no
  * schema change without a migration), and the migrated catalogue keeps the tenant-table contract
- * for every table. Both checks are shown to fail on a deliberate violation.
+ * (the catalogue lints of tenantdb verify) for every table. Both checks are shown to fail on a
+ * deliberate violation.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RawSession } from '../src/db/database.ts';
 import { globalTables, tenantTables } from '../src/index.ts';
+import { LINT_FAMILIES, lintCatalogue, type LintFamilyName, type LintId } from '../src/verify/lints/index.ts';
 import '../src/schema/index.ts';
 import { backend, createTestDatabase, type TestDatabase } from './helpers/backend.ts';
 
@@ -93,74 +95,37 @@ export const driftProbe = pgTable('drift_probe', { id: uuid('id').primaryKey(), 
 });
 
 /**
- * The tenant-table contract as the catalogue sees it. One row per problem; [] when all is well.
- * $1: tenant tables, $2: global tables (from the registry).
+ * The tenant-table contract is what the catalogue lints of these families check (src/verify/lints):
+ * the test asserts their report instead of a second copy of the checks.
  */
-const CONTRACT_CHECK = `
-with tenant as (
-  select c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity
-    from pg_class c
-   where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and c.relname = any($1::text[])
-),
-tid as (
-  select a.attrelid, a.attnum, a.attnotnull
-    from pg_attribute a join tenant t on t.oid = a.attrelid
-   where a.attname = 'tenant_id' and not a.attisdropped
-)
-select t.relname::text as "table", p.problem
-  from tenant t
-  cross join lateral (
-    select 'RLS not enabled' as problem where not t.relrowsecurity
-    union all
-    select 'RLS not forced' where not t.relforcerowsecurity
-    union all
-    select 'no RESTRICTIVE tenant policy in initPlan form' where not exists (
-      select 1 from pg_policy pol
-       where pol.polrelid = t.oid and not pol.polpermissive and pol.polcmd = '*'
-         and pg_get_expr(pol.polqual, pol.polrelid) ~* 'tenant_id\\s*=\\s*\\(\\s*select\\s+tenantdb\\.current_tenant_id\\(\\)'
-         and pg_get_expr(pol.polwithcheck, pol.polrelid) ~* 'tenant_id\\s*=\\s*\\(\\s*select\\s+tenantdb\\.current_tenant_id\\(\\)')
-    union all
-    select 'tenant_id missing or nullable' where not exists (
-      select 1 from tid where tid.attrelid = t.oid and tid.attnotnull)
-    union all
-    select 'primary key does not lead with tenant_id' where not exists (
-      select 1 from pg_constraint k join tid on tid.attrelid = k.conrelid
-       where k.conrelid = t.oid and k.contype = 'p' and k.conkey[1] = tid.attnum)
-    union all
-    select 'foreign key ' || f.conname || ' to tenant table ' || f.confrelid::regclass::text || ' without tenant_id'
-      from pg_constraint f
-     where f.conrelid = t.oid and f.contype = 'f' and f.confrelid in (select oid from tenant)
-       and not exists (
-         select 1 from tid s, tid d, generate_subscripts(f.conkey, 1) i
-          where s.attrelid = f.conrelid and d.attrelid = f.confrelid
-            and f.conkey[i] = s.attnum and f.confkey[i] = d.attnum)
-    union all
-    select 'tenantdb_app has ' || priv || ' privilege'
-      from unnest(array['TRUNCATE', 'REFERENCES', 'TRIGGER']) priv
-     where has_table_privilege('tenantdb_app', t.oid, priv)
-  ) p
-union all
-select c.relname::text, 'not declared through tenantTable() or globalTable()'
-  from pg_class c
- where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
-   and not (c.relname = any($1::text[]) or c.relname = any($2::text[]))
-union all
-select x, 'declared but missing from the database'
-  from unnest($1::text[] || $2::text[]) x
- where to_regclass('public.' || quote_ident(x)) is null
-`;
+const CONTRACT_FAMILIES: readonly LintFamilyName[] = ['table', 'policy', 'key', 'grant'];
 
-type Problem = { table: string; problem: string };
+type Problem = { id: string | undefined; object: string };
 // Sorted here, not by the server: collations differ between PGlite and a server.
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sorted = (problems: Problem[]): Problem[] =>
-  [...problems].sort((a, b) => (a.table === b.table ? (a.problem < b.problem ? -1 : 1) : a.table < b.table ? -1 : 1));
+  [...problems].sort((a, b) => byText(a.object, b.object) || byText(a.id ?? '', b.id ?? ''));
 
 describe(`tenant-table contract in the catalogue (${backend})`, () => {
   let t: TestDatabase;
   const tenantNames = tenantTables().map((x) => x.name);
   const globalNames = globalTables().map((x) => x.name);
-  const check = async (query: RawSession['query']) =>
-    sorted(await query<Problem>(CONTRACT_CHECK, [tenantNames, globalNames]));
+
+  /** The contract lints' failures, and the tables they saw as tenant-scoped and as declared global. */
+  const check = async (session: RawSession) => {
+    const items = await lintCatalogue(session, { families: CONTRACT_FAMILIES });
+    const tablesOf = (id: LintId, ok?: boolean) =>
+      items
+        .filter((i) => i.id === id && (ok === undefined || i.ok === ok))
+        .map((i) => i.object.replace(/^public\./, ''))
+        .sort(byText);
+    return {
+      problems: sorted(items.filter((i) => !i.ok).map((i) => ({ id: i.id, object: i.object }))),
+      tenant: tablesOf('table.tenant-id-not-null'),
+      global: tablesOf('table.declared-global', true),
+    };
+  };
+  const inSession = <T>(fn: (session: RawSession) => Promise<T>) => t.db.rawTransaction(fn);
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -173,15 +138,23 @@ describe(`tenant-table contract in the catalogue (${backend})`, () => {
     expect(tenantNames).toEqual(expect.arrayContaining(['tenant_members', 'conversations', 'messages']));
     expect(globalNames).toEqual(expect.arrayContaining(['tenants', 'users']));
 
-    const problems = await check(t.db.rawQuery);
+    const { problems, tenant, global } = await inSession(check);
     expect(problems).toEqual([]);
+    // The lints see exactly the declared tables: each tenantTable() with a tenant_id, each
+    // globalTable() registered, nothing else.
+    expect(tenant).toEqual([...tenantNames].sort(byText));
+    expect(global).toEqual([...globalNames].sort(byText));
 
     const [tables] = await t.db.rawQuery<{ n: number }>(
       `select count(*)::int as n from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p')`,
     );
     expect(tables?.n).toBe(tenantNames.length + globalNames.length);
+    const lints = LINT_FAMILIES.filter((f) => CONTRACT_FAMILIES.includes(f.name)).reduce(
+      (n, f) => n + f.lints.length,
+      0,
+    );
     console.log(
-      `drift: ${tables?.n} public tables = ${tenantNames.length} tenant (${tenantNames.join(', ')}) + ${globalNames.length} global (${globalNames.join(', ')}); 0 contract problems`,
+      `drift: ${tables?.n} public tables = ${tenantNames.length} tenant (${tenantNames.join(', ')}) + ${globalNames.length} global (${globalNames.join(', ')}); ${lints} contract lints (${CONTRACT_FAMILIES.join(', ')}), 0 problems`,
     );
   });
 
@@ -201,8 +174,8 @@ describe(`tenant-table contract in the catalogue (${backend})`, () => {
     await expect(
       t.db.rawTransaction(async (session) => {
         await session.exec('ALTER TABLE messages NO FORCE ROW LEVEL SECURITY');
-        seen = await check(session.query);
-        expect(seen).toEqual([{ table: 'messages', problem: 'RLS not forced' }]);
+        seen = (await check(session)).problems;
+        expect(seen).toEqual([{ id: 'table.rls-forced', object: 'public.messages' }]);
 
         await session.exec('GRANT TRUNCATE ON conversations TO tenantdb_app');
         await session.exec('CREATE TABLE public.drift_rogue (id int PRIMARY KEY)');
@@ -216,22 +189,24 @@ describe(`tenant-table contract in the catalogue (${backend})`, () => {
         await session.exec(
           'ALTER TABLE messages ADD CONSTRAINT drift_bad_fk FOREIGN KEY (conversation_id) REFERENCES conversations (id)',
         );
-        seen = await check(session.query);
+        seen = (await check(session)).problems;
         throw new Rollback('undo the violations');
       }),
     ).rejects.toBeInstanceOf(Rollback);
 
     expect(seen).toEqual([
-      { table: 'conversations', problem: 'tenantdb_app has TRUNCATE privilege' },
-      { table: 'drift_rogue', problem: 'not declared through tenantTable() or globalTable()' },
-      { table: 'messages', problem: 'RLS not forced' },
-      { table: 'messages', problem: 'foreign key drift_bad_fk to tenant table conversations without tenant_id' },
-      { table: 'tenant_members', problem: 'no RESTRICTIVE tenant policy in initPlan form' },
+      { id: 'key.unique-includes-tenant', object: 'drift_conversations_id' },
+      { id: 'key.foreign-includes-tenant', object: 'messages.drift_bad_fk' },
+      { id: 'grant.app-dml-only', object: 'public.conversations' },
+      { id: 'table.declared-global', object: 'public.drift_rogue' },
+      { id: 'table.rls-forced', object: 'public.messages' },
+      { id: 'policy.initplan', object: 'public.tenant_members.tenant_members_tenant_isolation USING' },
+      { id: 'policy.initplan', object: 'public.tenant_members.tenant_members_tenant_isolation WITH CHECK' },
     ]);
     // Rolled back: the catalogue is clean again.
-    expect(await check(t.db.rawQuery)).toEqual([]);
+    expect((await inSession(check)).problems).toEqual([]);
     console.log(
-      `drift: contract check caught ${seen.length} deliberate violations: ${seen.map((p) => `${p.table}: ${p.problem}`).join('; ')}`,
+      `drift: the contract lints caught ${seen.length} problems from 6 deliberate violations: ${seen.map((p) => `${p.id} ${p.object}`).join('; ')}`,
     );
   });
 });

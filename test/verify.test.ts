@@ -176,6 +176,11 @@ describe('the CLI', () => {
       const doctor = run(['doctor', ...target]);
       expect(doctor.status, doctor.stdout).toBe(0);
       expect(doctor.stdout).toMatch(/migration applied and unchanged/);
+      // Doctor's lint families: the application role, its grants and the server.
+      for (const check of ['application role is not superuser', 'tenantdb_app has DML only', 'server has the CVE']) {
+        expect(doctor.stdout).toContain(check);
+      }
+      expect(doctor.stdout).not.toContain('RLS forced');
     } finally {
       await broken?.dispose();
       if (dir) rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,12 @@
 import { loadMigrations } from '../migrate/migrator.ts';
 import type { CheckItem } from '../verify/check.ts';
-import { lintCatalogue } from '../verify/lints/index.ts';
+import { lintCatalogue, type LintFamilyName } from '../verify/lints/index.ts';
 import type { CliOptions } from './args.ts';
 import { describeTarget, withDatabase } from './connection.ts';
 import { renderTable } from './table.ts';
+
+/** The lint families doctor reports: the server, the application role and its grants. */
+const DOCTOR_FAMILIES: readonly LintFamilyName[] = ['grant', 'role', 'server'];
 
 /**
  * `tenantdb doctor`: a short health report — server version and the CVE-2025-1094 fix,
@@ -12,15 +15,12 @@ import { renderTable } from './table.ts';
 export async function doctorCommand(options: CliOptions): Promise<number> {
   const items = await withDatabase(options, (db) =>
     db.rawTransaction(async (session) => {
-      const lints = await lintCatalogue(session);
-      const found: CheckItem[] = lints.filter(
-        (i) =>
-          i.check.startsWith('server') || i.check.startsWith('application role') || i.check.endsWith('has DML only'),
-      );
+      const found: CheckItem[] = await lintCatalogue(session, { families: DOCTOR_FAMILIES });
       const [vector] = await session.query<{ version: string | null }>(
         `select (select extversion from pg_extension where extname = 'vector') as version`,
       );
       found.push({
+        id: 'doctor.extension-vector',
         check: 'extension vector installed',
         object: 'vector',
         ok: vector?.version != null,
@@ -40,6 +40,7 @@ export async function doctorCommand(options: CliOptions): Promise<number> {
       for (const file of files) {
         const row = applied.find((a) => a.idx === file.index);
         found.push({
+          id: 'doctor.migration-unchanged',
           check: 'migration applied and unchanged',
           object: file.tag,
           ok: row !== undefined && row.hash === file.hash,
