@@ -168,11 +168,13 @@ describe('the CLI', () => {
       expect(badReport.items.filter((i) => !i.ok)).toEqual([
         expect.objectContaining({ check: 'RLS forced', object: 'public.messages' }),
       ]);
+      expect(badReport.items.filter((i) => !i.ok)).toEqual([expect.objectContaining({ id: 'table.rls-forced' })]);
       const human = run(['verify', ...target]);
       expect(human.status).toBe(1);
       expect(human.stdout).toMatch(
         /FAILED \(1\)[\s\S]*public\.messages\s+RLS forced\s+ALTER TABLE public\.messages FORCE ROW LEVEL SECURITY/,
       );
+      expect(human.stdout).toMatch(/^table\.rls-forced\s+public\.messages\s+RLS forced\s/m);
       const doctor = run(['doctor', ...target]);
       expect(doctor.status, doctor.stdout).toBe(0);
       expect(doctor.stdout).toMatch(/migration applied and unchanged/);

@@ -15,7 +15,7 @@ export async function verifyCommand(options: CliOptions): Promise<number> {
         failed,
         leaks,
         attacks: report.attacks,
-        items: items.map(({ check, object, ok, detail }) => ({ check, object, ok, detail })),
+        items: items.map(({ id, check, object, ok, detail }) => ({ id, check, object, ok, detail })),
       }),
     );
   } else {
@@ -25,7 +25,7 @@ export async function verifyCommand(options: CliOptions): Promise<number> {
   return report.failed === 0 ? 0 : 1;
 }
 
-/** Failures first (each naming the object and the fix), then passes summarised per table. */
+/** Failures first (each naming the lint, the object and the fix), then passes summarised per table. */
 export function renderReport(report: VerifyReport): string {
   // Group per table (or role, function, server): "public.messages.x USING" → "messages".
   const tableOf = (item: CheckItem) =>
@@ -36,8 +36,8 @@ export function renderReport(report: VerifyReport): string {
     lines.push(`FAILED (${failures.length})\n`);
     lines.push(
       renderTable(
-        ['object', 'check', 'what to do'],
-        failures.map((i) => [i.object, i.check, i.detail]),
+        ['lint', 'object', 'check', 'what to do'],
+        failures.map((i) => [i.id ?? 'probe', i.object, i.check, i.detail]),
       ),
     );
     lines.push('');
