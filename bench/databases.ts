@@ -5,7 +5,7 @@
  * data set. Each is migrated with tenantdb's own `migrate()`.
  */
 import pg from 'pg';
-import { createDatabase, migrate, TenantDbError, type Database } from '../src/index.ts';
+import { createDatabase, migrate, TenantDbError, type BuiltinSchema, type Database } from '../src/index.ts';
 import { log } from './progress.ts';
 
 export type Backend = { kind: 'postgres'; url: string } | { kind: 'pglite' };
@@ -22,7 +22,7 @@ export interface BenchDatabase {
   /** The database's URL (server only). */
   readonly url: string | undefined;
   /** tenantdb on this database: `createDatabase({ url, max: concurrency })` (or PGlite). */
-  readonly db: Database;
+  readonly db: Database<BuiltinSchema>;
   /**
    * The baseline: a plain `pg.Pool` of the same size connected as the URL's role (the superuser,
    * so RLS is bypassed) — on PGlite, the instance's own superuser connection.

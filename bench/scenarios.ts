@@ -7,7 +7,7 @@
  *   the context opened in the statement's pipeline, the role switch to tenantdb_app, and RLS
  *   adding the tenant predicate. This is what isolation costs, and what the targets judge;
  * - orm (information): the same operation through the tenant client's scoped API
- *   (`messages.findFirst`, `findMany`, `insert`; Drizzle's builders for the aggregate). The
+ *   (`tables.messages.findFirst`, `findMany`, `insert`; Drizzle's builders for the aggregate). The
  *   difference to `tenantdb` is Drizzle building the SQL and mapping the rows, not isolation.
  * seed004-list adds a side: the same list through the seed 004 design.
  *
@@ -15,7 +15,7 @@
  * clients up front, so an operation does nothing but the operation.
  */
 import { gte, sql, sum, type SQL } from 'drizzle-orm';
-import { createTenantClient, type Orm, type TenantClient } from '../src/index.ts';
+import { createTenantClient, type BuiltinSchema, type Orm, type TenantClient } from '../src/index.ts';
 import type { messages } from '../src/schema/index.ts';
 import { costEvents } from '../src/schema/index.ts';
 import type { BenchDatabase } from './databases.ts';
@@ -130,7 +130,7 @@ export const SCENARIOS: Scenario[] = [
             name: 'orm',
             op: (i) => {
               const { tenantId, id } = at(picks, i);
-              return client(clients, tenantId).messages.findFirst({ where: (m, { eq }) => eq(m.id, id) });
+              return client(clients, tenantId).tables.messages.findFirst({ where: (m, { eq }) => eq(m.id, id) });
             },
           },
         ],
@@ -232,7 +232,7 @@ export const SCENARIOS: Scenario[] = [
             name: 'orm',
             op: (i) => {
               const p = at(picks, i);
-              return client(clients, p.tenantId).messages.insert({
+              return client(clients, p.tenantId).tables.messages.insert({
                 conversationId: p.conversationId,
                 role: p.role,
                 content: p.content,
@@ -301,7 +301,7 @@ export const SCENARIOS: Scenario[] = [
           },
           {
             name: 'orm',
-            op: (i) => client(clients, at(batches, i).tenantId).costEvents.insert(at(batches, i).rows),
+            op: (i) => client(clients, at(batches, i).tenantId).tables.costEvents.insert(at(batches, i).rows),
           },
         ],
         explain: {
@@ -376,7 +376,7 @@ async function prepareList({ bench, concurrency }: ScenarioEnv, withSeed004: boo
       name: 'orm',
       op: (i) => {
         const { tenantId, conversationId, cursor } = at(picks, i);
-        return client(clients, tenantId).messages.findMany({
+        return client(clients, tenantId).tables.messages.findMany({
           where: (m, { and, eq }) => and(eq(m.conversationId, conversationId), keyset(m, cursor)),
           orderBy: (m, { desc }) => [desc(m.createdAt), desc(m.id)],
           limit: 50,
@@ -486,15 +486,15 @@ async function listTargets(bench: BenchDatabase): Promise<ListTarget[]> {
 }
 
 /** One client per tenant, made before timing starts (an application keeps them per request). */
-function tenantClients(bench: BenchDatabase, picks: { tenantId: string }[]): Map<string, TenantClient> {
-  const clients = new Map<string, TenantClient>();
+function tenantClients(bench: BenchDatabase, picks: { tenantId: string }[]): Map<string, TenantClient<BuiltinSchema>> {
+  const clients = new Map<string, TenantClient<BuiltinSchema>>();
   for (const { tenantId } of picks) {
     if (!clients.has(tenantId)) clients.set(tenantId, createTenantClient(bench.db, { tenantId }));
   }
   return clients;
 }
 
-function client(clients: Map<string, TenantClient>, tenantId: string): TenantClient {
+function client(clients: Map<string, TenantClient<BuiltinSchema>>, tenantId: string): TenantClient<BuiltinSchema> {
   const found = clients.get(tenantId);
   if (found === undefined) throw new Error(`no tenant client for ${tenantId}`);
   return found;
