@@ -41,6 +41,9 @@ export { createTenantClient, type TenantClient } from './client/tenant-client.ts
 export { createSystemClient, type SystemClient } from './client/system-client.ts';
 export { checkDatabaseHealth, type DatabaseHealth } from './migrate/health.ts';
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate/migrator.ts';
+export { verify, type VerifyOptions } from './verify/verify.ts';
+export type { CheckItem, VerifyReport } from './verify/check.ts';
+export { schemaContract } from './contract/contract-sql.ts';
 export {
   openTenantContext,
   validateContext,

@@ -75,6 +75,7 @@ describe(`migrate (${backend})`, () => {
     const first = await migrate(t.db);
     expect(first.applied).toEqual(JOURNAL_TAGS);
     expect(first.alreadyApplied).toBe(0);
+    expect(first.contract).toBe('applied');
     expect((await appliedRows(t.db)).map((r) => r.tag)).toEqual(JOURNAL_TAGS);
 
     const before = await catalogueSnapshot(t.db);
@@ -82,7 +83,7 @@ describe(`migrate (${backend})`, () => {
     const second = await migrate(t.db, { log: (line) => lines.push(line) });
     const after = await catalogueSnapshot(t.db);
 
-    expect(second).toEqual({ applied: [], alreadyApplied: N });
+    expect(second).toEqual({ applied: [], alreadyApplied: N, contract: 'unchanged' });
     expect(lines.some((l) => /nothing to do/.test(l))).toBe(true);
     // Non-trivial snapshot: 5 tables, their indexes, policies and the tenantdb functions at least.
     expect(before.entries).toBeGreaterThan(40);

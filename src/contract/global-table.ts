@@ -1,10 +1,16 @@
 import { pgTable, type PgColumnBuilderBase, type PgTableExtraConfigValue } from 'drizzle-orm/pg-core';
 import type { BuildExtraConfigColumns } from 'drizzle-orm';
-import { registerTable } from './registry.ts';
+import { registerTable, type TableCommand } from './registry.ts';
 
 export interface GlobalTableConfig<TName extends string, TColumns extends Record<string, PgColumnBuilderBase>> {
   /** Why this table holds rows shared across tenants; shown by `tenantdb verify`. */
   reason: string;
+  /**
+   * The commands the application role may run on it (its policies decide which rows). Given,
+   * the generated contract forces RLS and grants exactly these; left out, the table's own
+   * migrations manage its grants (tenantdb's own global tables do).
+   */
+  appCommands?: readonly TableCommand[];
   /** Indexes, constraints and the table's own policies (global tables write their own). */
   extra?: (t: BuildExtraConfigColumns<TName, TColumns, 'pg'>) => PgTableExtraConfigValue[];
 }
@@ -21,6 +27,6 @@ export function globalTable<TName extends string, TColumns extends Record<string
   config: GlobalTableConfig<TName, TColumns>,
 ) {
   const table = pgTable(name, columns, (t) => config.extra?.(t) ?? []);
-  registerTable({ kind: 'global', name, table, reason: config.reason });
+  registerTable({ kind: 'global', name, table, reason: config.reason, appCommands: config.appCommands });
   return table;
 }

@@ -1,4 +1,5 @@
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { getTableName } from 'drizzle-orm';
+import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 
 /** Commands a tenant table grants to the application role (each its own permissive policy). */
 export type TableCommand = 'select' | 'insert' | 'update' | 'delete';
@@ -8,8 +9,6 @@ export interface TenantTableInfo {
   readonly name: string;
   readonly table: PgTable;
   readonly commands: readonly TableCommand[];
-  /** Tenant tables this one references through composite foreign keys (for dependency order). */
-  readonly parents: readonly string[];
   /** Whether changes are written to audit_logs by trigger, and which columns are redacted. */
   readonly audit: { readonly redact: readonly string[] } | undefined;
 }
@@ -20,6 +19,11 @@ export interface GlobalTableInfo {
   readonly table: PgTable;
   /** Why this table is not tenant-scoped, and what the application role may do with it. */
   readonly reason: string;
+  /**
+   * When declared: the commands the application role is granted, applied by the generated
+   * contract (RLS forced, nothing for PUBLIC). Undefined: the table's migrations set its grants.
+   */
+  readonly appCommands: readonly TableCommand[] | undefined;
 }
 
 export type TableInfo = TenantTableInfo | GlobalTableInfo;
@@ -42,7 +46,7 @@ export function tenantTables(): TenantTableInfo[] {
   const visit = (t: TenantTableInfo): void => {
     if (seen.has(t.name)) return;
     seen.add(t.name);
-    for (const parent of t.parents) {
+    for (const parent of parentsOf(t.table)) {
       const p = byName.get(parent);
       if (p && p !== t) visit(p);
     }
@@ -58,4 +62,18 @@ export function globalTables(): GlobalTableInfo[] {
 
 export function tableInfo(name: string): TableInfo | undefined {
   return tables.get(name);
+}
+
+/**
+ * The tenant tables `table` references through composite `(tenant_id, x)` foreign keys (declared
+ * with tenantReference()), by name: derived from the table itself, never listed by hand.
+ */
+export function parentsOf(table: PgTable): string[] {
+  return getTableConfig(table).foreignKeys.flatMap((fk) => {
+    const ref = fk.reference();
+    const parent = getTableName(ref.foreignTable);
+    return ref.columns.length === 2 && ref.columns[0]?.name === 'tenant_id' && tables.get(parent)?.kind === 'tenant'
+      ? [parent]
+      : [];
+  });
 }

@@ -55,8 +55,6 @@ export interface TenantTableConfig<TName extends string, TColumns> {
    * Append-only tables, for example, leave out 'update' and 'delete'.
    */
   commands?: readonly TableCommand[];
-  /** Tenant tables referenced through {@link tenantReference} (for dependency order). */
-  parents?: readonly string[];
   /**
    * Write every insert, update and delete to audit_logs (by trigger, so raw SQL is audited too),
    * with these columns redacted. Applied by `tenantdb.audit_table()` in the migrations.
@@ -101,7 +99,6 @@ export function tenantTable<TName extends string, TColumns extends Record<string
     name,
     table,
     commands,
-    parents: config.parents ?? [],
     audit: config.audit ? { redact: config.audit.redact ?? [] } : undefined,
   });
   return table;

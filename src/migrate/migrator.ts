@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Database } from '../db/database.ts';
+import { schemaContract } from '../contract/contract-sql.ts';
+import type { Database, RawSession } from '../db/database.ts';
 import { MigrationError, sqlStateOf } from '../errors.ts';
 
 /** The committed migrations: drizzle-kit generated SQL plus hand-written SQL, in journal order. */
@@ -25,12 +26,27 @@ export interface MigrateOptions {
   log?: (line: string) => void;
   /** How long to wait for another migrator's lock. Default 60 s. */
   lockTimeoutMs?: number;
+  /**
+   * Your own migrations folder (drizzle-kit's `out`, with `meta/_journal.json`), for the tables you
+   * declare with tenantTable()/globalTable(): applied after tenantdb's, recorded in
+   * `tenantdb.app_migrations`, append-only like ours.
+   */
+  migrationsFolder?: string;
 }
 
 export interface MigrateResult {
   applied: string[];
   alreadyApplied: number;
+  /**
+   * The per-table contract generated from the schema's declarations (FORCE RLS, grants, triggers,
+   * SET NULL references, global-table reasons): `applied` when it changed since the last migrate.
+   */
+  contract: 'applied' | 'unchanged';
 }
+
+/** The ledger of each migrations source. */
+const LEDGERS = { tenantdb: 'tenantdb.migrations', app: 'tenantdb.app_migrations' } as const;
+type Ledger = (typeof LEDGERS)[keyof typeof LEDGERS];
 
 export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
   const journal = JSON.parse(await readFile(`${dir}/meta/_journal.json`, 'utf8')) as {
@@ -60,13 +76,20 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
  */
 export async function migrate(db: Database, options: MigrateOptions = {}): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
-  const migrations = await loadMigrations();
-  const result: MigrateResult = { applied: [], alreadyApplied: 0 };
-  for (const migration of migrations) {
-    const applied = await withRetry(migration, () => applyOne(db, migration, options.lockTimeoutMs ?? 60_000, log));
-    if (applied) result.applied.push(migration.tag);
-    else result.alreadyApplied++;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
+  const sources: [Ledger, Migration[]][] = [[LEDGERS.tenantdb, await loadMigrations()]];
+  if (options.migrationsFolder !== undefined) {
+    sources.push([LEDGERS.app, await loadMigrations(options.migrationsFolder)]);
   }
+  const result: MigrateResult = { applied: [], alreadyApplied: 0, contract: 'unchanged' };
+  for (const [ledger, migrations] of sources) {
+    for (const migration of migrations) {
+      const applied = await withRetry(migration, () => applyOne(db, ledger, migration, lockTimeoutMs, log));
+      if (applied) result.applied.push(migration.tag);
+      else result.alreadyApplied++;
+    }
+  }
+  result.contract = await applyContract(db, lockTimeoutMs, log);
   log(
     result.applied.length === 0
       ? `migrations: all ${result.alreadyApplied} already applied, nothing to do`
@@ -75,29 +98,35 @@ export async function migrate(db: Database, options: MigrateOptions = {}): Promi
   return result;
 }
 
+/** Takes the migration lock (transaction-scoped, so it also works through PgBouncer). */
+async function lock(session: RawSession, lockTimeoutMs: number): Promise<void> {
+  await session.exec(`SET LOCAL lock_timeout = '${Math.max(1, Math.floor(lockTimeoutMs))}ms'`);
+  try {
+    await session.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOCK_KEY]);
+  } catch (error) {
+    if (sqlStateOf(error) === '55P03') {
+      throw new MigrationError(
+        'MIGRATION_LOCK_TIMEOUT',
+        `Another migrator has held the migration lock for over ${lockTimeoutMs} ms; try again when it finishes.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
 async function applyOne(
   db: Database,
+  ledger: Ledger,
   migration: Migration,
   lockTimeoutMs: number,
   log: (line: string) => void,
 ): Promise<boolean> {
   return db.rawTransaction(async (session) => {
-    await session.exec(`SET LOCAL lock_timeout = '${Math.max(1, Math.floor(lockTimeoutMs))}ms'`);
-    try {
-      await session.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOCK_KEY]);
-    } catch (error) {
-      if (sqlStateOf(error) === '55P03') {
-        throw new MigrationError(
-          'MIGRATION_LOCK_TIMEOUT',
-          `Another migrator has held the migration lock for over ${lockTimeoutMs} ms; try again when it finishes.`,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
+    await lock(session, lockTimeoutMs);
     await session.exec(
       `CREATE SCHEMA IF NOT EXISTS tenantdb;
-       CREATE TABLE IF NOT EXISTS tenantdb.migrations (
+       CREATE TABLE IF NOT EXISTS ${ledger} (
          idx integer PRIMARY KEY,
          tag text NOT NULL,
          hash text NOT NULL,
@@ -105,7 +134,7 @@ async function applyOne(
        );`,
     );
     const [row] = await session.query<{ tag: string; hash: string }>(
-      'SELECT tag, hash FROM tenantdb.migrations WHERE idx = $1',
+      `SELECT tag, hash FROM ${ledger} WHERE idx = $1`,
       [migration.index],
     );
     if (row) {
@@ -131,12 +160,52 @@ async function applyOne(
         );
       }
     }
-    await session.query('INSERT INTO tenantdb.migrations (idx, tag, hash) VALUES ($1, $2, $3)', [
+    await session.query(`INSERT INTO ${ledger} (idx, tag, hash) VALUES ($1, $2, $3)`, [
       migration.index,
       migration.tag,
       migration.hash,
     ]);
     return true;
+  });
+}
+
+/**
+ * Applies the contract generated from the schema's declarations when it differs from the one
+ * applied last (its hash is kept in `tenantdb.contract_state`): every statement is idempotent, but
+ * re-running it takes table locks, so an unchanged contract is not run again.
+ */
+async function applyContract(db: Database, lockTimeoutMs: number, log: (line: string) => void) {
+  const statements = schemaContract(db.schema);
+  const hash = createHash('sha256').update(statements.join(';\n')).digest('hex');
+  return db.rawTransaction(async (session) => {
+    await lock(session, lockTimeoutMs);
+    await session.exec(
+      `CREATE TABLE IF NOT EXISTS tenantdb.contract_state (
+         id boolean PRIMARY KEY DEFAULT true CHECK (id),
+         hash text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       );`,
+    );
+    const [row] = await session.query<{ hash: string }>('SELECT hash FROM tenantdb.contract_state');
+    if (row?.hash === hash) return 'unchanged' as const;
+    log(`applying the table contract (${statements.length} statements)`);
+    for (const statement of statements) {
+      try {
+        await session.exec(statement);
+      } catch (error) {
+        throw new MigrationError(
+          'MIGRATION_FAILED',
+          `The table contract failed at ${statement}: ${(error as Error).message}. Is every declared table migrated (npx drizzle-kit generate, then migrate with migrationsFolder)? Nothing of the contract was applied.`,
+          { cause: error, query: statement },
+        );
+      }
+    }
+    await session.query(
+      `INSERT INTO tenantdb.contract_state (hash) VALUES ($1)
+       ON CONFLICT (id) DO UPDATE SET hash = EXCLUDED.hash, applied_at = now()`,
+      [hash],
+    );
+    return 'applied' as const;
   });
 }
 

@@ -37,7 +37,6 @@ export const analyticsSnapshots = tenantTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>(),
   },
   {
-    parents: ['connectors'],
     extra: (t) => [
       tenantReference(t, t.connectorId, connectors, 'set null'),
       uniqueIndex('analytics_snapshots_tenant_date_key').on(t.tenantId, t.date),

@@ -19,7 +19,6 @@ export const costEvents = tenantTable(
     occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   {
-    parents: ['conversations'],
     extra: (t) => [
       tenantReference(t, t.conversationId, conversations, 'set null'),
       index('cost_events_tenant_occurred_idx').on(t.tenantId, t.occurredAt),

@@ -90,7 +90,6 @@ export const conversations = tenantTable(
     endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
   },
   {
-    parents: ['widgets', 'meetings', 'ai_personalities'],
     extra: (t) => [
       tenantReference(t, t.widgetId, widgets, 'set null'),
       tenantReference(t, t.meetingId, meetings, 'set null'),
@@ -121,7 +120,6 @@ export const messages = tenantTable(
     costUsd: numeric('cost_usd', { precision: 14, scale: 6 }),
   },
   {
-    parents: ['conversations'],
     extra: (t) => [
       tenantReference(t, t.conversationId, conversations),
       // Keyset pagination of a conversation on (created_at, id).

@@ -39,7 +39,6 @@ export const knowledgeChunks = tenantTable(
     metadata: jsonb('metadata').$type<{ chunkSize?: number; overlapSize?: number }>().notNull().default({}),
   },
   {
-    parents: ['knowledge_documents'],
     extra: (t) => [
       tenantReference(t, t.documentId, knowledgeDocuments),
       index('knowledge_chunks_tenant_document_idx').on(t.tenantId, t.documentId, t.position),

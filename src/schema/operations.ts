@@ -49,7 +49,6 @@ export const tasks = tenantTable(
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   },
   {
-    parents: ['connectors'],
     extra: (t) => [
       tenantReference(t, t.connectorId, connectors, 'set null'),
       index('tasks_tenant_status_run_at_idx').on(t.tenantId, t.status, t.runAt),
@@ -72,7 +71,6 @@ export const agentResults = tenantTable(
     costUsd: numeric('cost_usd', { precision: 14, scale: 6 }),
   },
   {
-    parents: ['tasks'],
     extra: (t) => [
       tenantReference(t, t.taskId, tasks),
       index('agent_results_tenant_task_idx').on(t.tenantId, t.taskId),

@@ -46,7 +46,6 @@ export const rolePermissions = tenantTable(
       .references(() => permissions.id, { onDelete: 'cascade' }),
   },
   {
-    parents: ['roles'],
     audit: {},
     extra: (t) => [
       tenantReference(t, t.roleId, roles),
@@ -62,7 +61,6 @@ export const memberRoles = tenantTable(
     roleId: uuid('role_id').notNull(),
   },
   {
-    parents: ['tenant_members', 'roles'],
     audit: {},
     extra: (t) => [
       tenantReference(t, t.memberId, tenantMembers),
