@@ -1,6 +1,6 @@
 /** The bench's flags (node:util parseArgs), checked before anything connects. */
 import { parseArgs } from 'node:util';
-import { SCENARIO_NAMES, type ScenarioName } from './scenarios.ts';
+import { SCENARIO_NAMES, type ScenarioName } from './scenarios/index.ts';
 
 export interface BenchOptions {
   pglite: boolean;

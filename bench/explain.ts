@@ -10,7 +10,7 @@
  */
 import { createTenantClient } from '../src/index.ts';
 import type { BenchDatabase } from './databases.ts';
-import type { ExplainSpec, PreparedScenario } from './scenarios.ts';
+import type { ExplainSpec, PreparedScenario } from './scenarios/scenario.ts';
 
 interface PlanNode {
   'Node Type': string;

@@ -6,7 +6,7 @@
  * timed alone with process.hrtime.bigint(), and nothing else is inside the timed region.
  */
 import { Progress } from './progress.ts';
-import type { Side } from './scenarios.ts';
+import type { Side } from './scenarios/scenario.ts';
 
 export interface HarnessOptions {
   /** Seconds each side is measured. */

@@ -23,7 +23,8 @@ import {
   type ScalingResult,
   type ScenarioResult,
 } from './report.ts';
-import { SCENARIOS, type Scenario } from './scenarios.ts';
+import { SCENARIOS } from './scenarios/index.ts';
+import type { Scenario } from './scenarios/scenario.ts';
 
 /** A scaling data set's tenant count: 10 / 1,000 / 10,000 at scale ≥ 1, shrunk below (at least 10). */
 function scalingTenants(base: number, scale: number): number {

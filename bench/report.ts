@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ExplainResult, Seed004ExplainResult } from './explain.ts';
 import type { SideResult } from './harness.ts';
-import { SINGLE_STATEMENT, THROUGHPUT, type ScenarioName, type SideName, type Target } from './scenarios.ts';
+import type { ScenarioName } from './scenarios/index.ts';
+import { SINGLE_STATEMENT, THROUGHPUT, type SideName, type Target } from './scenarios/scenario.ts';
 
 export interface ScenarioResult {
   name: ScenarioName;

@@ -1,0 +1,27 @@
+/**
+ * The scenarios, one per file, in their canonical order (the order they run and are reported in,
+ * whatever order --scenarios names them). The names are derived from this list.
+ */
+import { bulkInsertCost1000 } from './bulk-insert-cost-1000.ts';
+import { costMonthly } from './cost-monthly.ts';
+import { insertMessage } from './insert-message.ts';
+import { listLatest50 } from './list-latest-50.ts';
+import { pointRead } from './point-read.ts';
+import { SCALING_LISTS } from './scaling-list.ts';
+import type { Scenario } from './scenario.ts';
+import { seed004List } from './seed004-list.ts';
+
+const LIST = [
+  pointRead,
+  listLatest50,
+  seed004List,
+  costMonthly,
+  insertMessage,
+  bulkInsertCost1000,
+  ...SCALING_LISTS,
+] as const;
+
+export type ScenarioName = (typeof LIST)[number]['name'];
+
+export const SCENARIOS: readonly Scenario[] = LIST;
+export const SCENARIO_NAMES: readonly ScenarioName[] = SCENARIOS.map((s) => s.name);
