@@ -331,10 +331,7 @@ export async function crossTenantAttempts(db: Database, sample: SampleTenant[]):
 }
 
 /** A transaction as tenantdb_app with no tenant context at all. */
-async function noContext<T>(
-  db: Database,
-  fn: (tx: OrmTransaction<typeof schema>) => Promise<T>,
-) {
+async function noContext<T>(db: Database, fn: (tx: OrmTransaction<typeof schema>) => Promise<T>) {
   return db.tenantTransaction(async (tx) => {
     await tx.execute(sql`set local role tenantdb_app`);
     return fn(tx);

@@ -3,7 +3,7 @@ import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Database as AnyDatabase, OrmTransaction as AnyOrmTransaction } from '../db/database.ts';
 import type * as schema from '../schema/index.ts';
 
-import { embed, chunkText } from '../knowledge/embedder.ts';
+import { embed, chunkText } from '../knowledge/index.ts';
 import { analyticsSnapshots, usageSnapshots } from '../schema/analytics.ts';
 import { accounts, authSessions, users, verificationTokens } from '../schema/identity.ts';
 import { globalKnowledgeChunks, globalKnowledgeDocuments } from '../schema/knowledge.ts';
@@ -16,7 +16,7 @@ import {
   withTenantContext,
   type TenantScope as AnyTenantScope,
 } from '../tenancy/index.ts';
-import { addMember, provisionTenant } from '../tenants/provision.ts';
+import { addMember, provisionTenant } from '../tenants/index.ts';
 
 type Database = AnyDatabase<typeof schema>;
 type TenantScope = AnyTenantScope<typeof schema>;
@@ -938,7 +938,8 @@ async function seedActivity(
       }
     }
   }
-  rows += (await scoped.tables.analyticsEvents.insert(events.map((e) => ({ ...e, sourceId: e.sourceId ?? null })))).length;
+  rows += (await scoped.tables.analyticsEvents.insert(events.map((e) => ({ ...e, sourceId: e.sourceId ?? null }))))
+    .length;
 
   // Daily usage (API calls, tokens, storage), one row per day (upsert).
   const usage = Array.from({ length: 14 }, (_, i) => {

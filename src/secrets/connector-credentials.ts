@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { tenants } from '../contract/tenants.ts';
-import type { OrmTransaction } from '../db/database.ts';
+
 import { TenantDbError } from '../errors.ts';
 import { connectors } from '../schema/operations.ts';
 import {
@@ -10,6 +10,7 @@ import {
   validateContext,
   type SystemScope,
   type TenantScope,
+  type OrmTransaction,
 } from '../tenancy/index.ts';
 import { createDataKey, decryptSecret, encryptSecret, unwrapDataKey, type MasterKey } from './envelope.ts';
 

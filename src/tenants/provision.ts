@@ -1,11 +1,11 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
-import type { OrmTransaction } from '../db/database.ts';
+
 import { TenantDbError } from '../errors.ts';
 import { users } from '../schema/identity.ts';
 import { tenantMembers } from '../schema/members.ts';
 import { memberRoles, roles } from '../schema/rbac.ts';
 import { tenants } from '../contract/tenants.ts';
-import { requireSystemScope, validateContext, type SystemScope } from '../tenancy/index.ts';
+import { requireSystemScope, validateContext, type SystemScope, type OrmTransaction } from '../tenancy/index.ts';
 
 type TenantRow = typeof tenants.$inferSelect;
 type Plan = TenantRow['plan'];
@@ -41,25 +41,25 @@ export async function provisionTenant(
     );
   }
   return system.transaction(async (tx) => {
-      const [taken] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, input.slug));
-      if (taken) {
-        throw new TenantDbError(
-          'ALREADY_EXISTS',
-          `A tenant with slug "${input.slug}" already exists; choose another slug.`,
-        );
-      }
-      const [tenant] = await tx
-        .insert(tenants)
-        .values({ name: input.name, slug: input.slug, plan: input.plan ?? 'free', status: input.status ?? 'ACTIVE' })
-        .returning();
-      if (!tenant) throw new Error('insert into tenants returned no row');
-      await tx.execute(sql`select tenantdb.create_default_roles(${tenant.id}::uuid)`);
-      let ownerId: string | undefined;
-      if (input.owner) {
-        ownerId = await ensureUser(tx, input.owner);
-        await addMembership(tx, tenant.id, ownerId, 'owner');
-      }
-      return { tenant, ownerId };
+    const [taken] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.slug, input.slug));
+    if (taken) {
+      throw new TenantDbError(
+        'ALREADY_EXISTS',
+        `A tenant with slug "${input.slug}" already exists; choose another slug.`,
+      );
+    }
+    const [tenant] = await tx
+      .insert(tenants)
+      .values({ name: input.name, slug: input.slug, plan: input.plan ?? 'free', status: input.status ?? 'ACTIVE' })
+      .returning();
+    if (!tenant) throw new Error('insert into tenants returned no row');
+    await tx.execute(sql`select tenantdb.create_default_roles(${tenant.id}::uuid)`);
+    let ownerId: string | undefined;
+    if (input.owner) {
+      ownerId = await ensureUser(tx, input.owner);
+      await addMembership(tx, tenant.id, ownerId, 'owner');
+    }
+    return { tenant, ownerId };
   });
 }
 
@@ -91,12 +91,12 @@ export async function setTenantStatus(
   const system = requireSystemScope(scope, 'setTenantStatus');
   validateContext({ tenantId });
   await system.transaction(async (tx) => {
-      const updated = await tx
-        .update(tenants)
-        .set({ status })
-        .where(eq(tenants.id, tenantId))
-        .returning({ id: tenants.id });
-      if (updated.length === 0) throw new TenantDbError('TENANT_NOT_FOUND', `Tenant ${tenantId} does not exist.`);
+    const updated = await tx
+      .update(tenants)
+      .set({ status })
+      .where(eq(tenants.id, tenantId))
+      .returning({ id: tenants.id });
+    if (updated.length === 0) throw new TenantDbError('TENANT_NOT_FOUND', `Tenant ${tenantId} does not exist.`);
   });
 }
 
