@@ -40,6 +40,7 @@ export type {
 export { createTenantClient, type TenantClient } from './client/tenant-client.ts';
 export { createSystemClient, type SystemClient } from './client/system-client.ts';
 export { checkDatabaseHealth, type DatabaseHealth } from './migrate/health.ts';
+export { migrationStatus, type MigrationFileStatus, type MigrationStatus } from './migrate/status.ts';
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate/migrator.ts';
 export { verify, type VerifyOptions } from './verify/verify.ts';
 export type { CheckItem, VerifyReport } from './verify/check.ts';

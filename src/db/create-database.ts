@@ -15,13 +15,17 @@ export async function openDatabase<TSchema extends Schema>(
 ): Promise<Database<TSchema>> {
   const url = options.url ?? (options.embedded ? undefined : process.env.DATABASE_URL || undefined);
   const systemUrl =
-    options.systemUrl ?? (options.embedded || options.url !== undefined ? undefined : process.env.TENANTDB_SYSTEM_URL || undefined);
+    options.systemUrl ??
+    (options.embedded || options.url !== undefined ? undefined : process.env.TENANTDB_SYSTEM_URL || undefined);
   const switchRole = options.dangerouslySkipRoleSwitch !== true;
   if (url !== undefined) {
     if (options.dataDir !== undefined) {
       throw new ConfigError('CONFIG_INVALID', 'Give either url (a server) or dataDir (embedded PGlite), not both.');
     }
-    for (const [name, value] of [['url', url], ['systemUrl', systemUrl]] as const) {
+    for (const [name, value] of [
+      ['url', url],
+      ['systemUrl', systemUrl],
+    ] as const) {
       if (value !== undefined && !URL_FORMAT.test(value)) {
         throw new ConfigError('CONFIG_INVALID', `The database ${name} must start with postgres:// or postgresql://.`);
       }

@@ -10,9 +10,7 @@ export type Schema = Record<string, unknown>;
 export type Orm<TSchema extends Schema = Schema> = PgDatabase<PgQueryResultHKT, TSchema>;
 
 /** A transaction of {@link Orm}, as passed to `withTenantContext` callbacks. */
-export type OrmTransaction<TSchema extends Schema = Schema> = Parameters<
-  Parameters<Orm<TSchema>['transaction']>[0]
->[0];
+export type OrmTransaction<TSchema extends Schema = Schema> = Parameters<Parameters<Orm<TSchema>['transaction']>[0]>[0];
 
 /** What a single-statement operation gets: Drizzle's query builders, without nested transactions. */
 export type StatementOrm<TSchema extends Schema = Schema> = Omit<

@@ -5,7 +5,7 @@ import type * as schema from '../schema/index.ts';
 import { TenantDbError, sqlStateOf, translateDatabaseError } from '../errors.ts';
 import { conversations, messages } from '../schema/conversations.ts';
 import { tenants } from '../contract/tenants.ts';
-import { withSystemContext, withTenantContext } from '../tenancy/index.ts';
+import { rowsOf, withSystemContext, withTenantContext } from '../tenancy/index.ts';
 import { globalTables, tenantTables } from '../contract/registry.ts';
 import type { SampleTenant } from './sample-data.ts';
 
@@ -336,10 +336,6 @@ async function noContext<T>(db: Database, fn: (tx: OrmTransaction<typeof schema>
     await tx.execute(sql`set local role tenantdb_app`);
     return fn(tx);
   });
-}
-
-function rowsOf<R>(result: unknown): R[] {
-  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as R[];
 }
 
 function rowCount(result: unknown): number {

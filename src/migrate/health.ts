@@ -1,12 +1,12 @@
 import type { Database } from '../db/database.ts';
-import { loadMigrations } from './migrator.ts';
+import { migrationStatus } from './status.ts';
 
 export interface DatabaseHealth {
   ok: boolean;
   backend: Database['kind'];
   serverVersion?: string;
   latencyMs?: number;
-  migrations?: { applied: number; pending: number };
+  migrations?: { applied: number; pending: number; edited: number };
   /** tenantdb_app exists and is neither superuser nor BYPASSRLS. */
   appRoleSafe?: boolean;
   error?: string;
@@ -16,20 +16,18 @@ export interface DatabaseHealth {
 export async function checkDatabaseHealth(db: Database): Promise<DatabaseHealth> {
   const started = performance.now();
   try {
-    const [row] = await db.rawQuery<{ version: string; applied: number | null; safe: boolean | null }>(
+    const [row] = await db.rawQuery<{ version: string; safe: boolean | null }>(
       `select current_setting('server_version') as version,
-              (select count(*)::int from tenantdb.migrations) as applied,
               (select not (rolsuper or rolbypassrls) from pg_roles where rolname = 'tenantdb_app') as safe`,
     );
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
-    const total = (await loadMigrations()).length;
-    const applied = row?.applied ?? 0;
+    const { applied, pending, edited } = await migrationStatus({ query: db.rawQuery });
     return {
-      ok: applied === total && row?.safe === true,
+      ok: pending === 0 && edited === 0 && row?.safe === true,
       backend: db.kind,
       serverVersion: row?.version ?? 'unknown',
       latencyMs,
-      migrations: { applied, pending: total - applied },
+      migrations: { applied, pending, edited },
       appRoleSafe: row?.safe === true,
     };
   } catch (error) {

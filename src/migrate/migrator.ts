@@ -133,10 +133,9 @@ async function applyOne(
          applied_at timestamptz NOT NULL DEFAULT now()
        );`,
     );
-    const [row] = await session.query<{ tag: string; hash: string }>(
-      `SELECT tag, hash FROM ${ledger} WHERE idx = $1`,
-      [migration.index],
-    );
+    const [row] = await session.query<{ tag: string; hash: string }>(`SELECT tag, hash FROM ${ledger} WHERE idx = $1`, [
+      migration.index,
+    ]);
     if (row) {
       if (row.hash !== migration.hash || row.tag !== migration.tag) {
         throw new MigrationError(

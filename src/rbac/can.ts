@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { PermissionError, TenantDbError, translateDatabaseError } from '../errors.ts';
-import { requireTenantScope, type TenantScope } from '../tenancy/index.ts';
+import { requireTenantScope, rowsOf, type TenantScope } from '../tenancy/index.ts';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 
@@ -18,10 +18,6 @@ function checkName(kind: 'resource' | 'action', value: unknown): string {
     );
   }
   return value;
-}
-
-function rowsOf<Row>(result: unknown): Row[] {
-  return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
 }
 
 /**

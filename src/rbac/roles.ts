@@ -68,9 +68,7 @@ export async function createRole(scope: TenantScope, input: CreateRoleInput): Pr
         .returning();
       if (!role) throw new Error('insert into roles returned no row');
       if (found.length > 0) {
-        await tx
-          .insert(rolePermissions)
-          .values(found.map((p) => ({ tenantId, roleId: role.id, permissionId: p.id })));
+        await tx.insert(rolePermissions).values(found.map((p) => ({ tenantId, roleId: role.id, permissionId: p.id })));
       }
       return role;
     });

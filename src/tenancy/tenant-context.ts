@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database, OrmTransaction, Schema, StatementContext, StatementOrm } from '../db/database.ts';
+import { rowsOf } from '../db/rows.ts';
 import { translateDatabaseError } from '../errors.ts';
 import type { OpenStatus, TenantScope } from './scope.ts';
 import { createScopedApi } from './scoped.ts';
@@ -22,10 +23,7 @@ export async function openTenantContext(
   const result = await tx.execute<{ status: OpenStatus }>(
     sql`select tenantdb.open_context(${valid.tenantId}::uuid, ${valid.userId ?? null}::uuid, ${options.switchRole ?? true}) as status`,
   );
-  const rows = (Array.isArray(result) ? result : (result as { rows: { status: OpenStatus }[] }).rows) as {
-    status: OpenStatus;
-  }[];
-  const status = rows[0]?.status;
+  const status = rowsOf<{ status: OpenStatus }>(result)[0]?.status;
   if (status === undefined) throw new Error('tenantdb.open_context returned no row');
   return status;
 }
