@@ -53,6 +53,7 @@ export default tseslint.config(
       'bench/results/**',
       'test-results/**',
       'dist/**',
+      '.dist-build-*/**',
       'docs/api/**',
     ],
   },
