@@ -15,6 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds dist/ when it is missing or older than src/: bin/tenantdb.js runs dist/cli/main.js.
+    globalSetup: ['./scripts/build-if-stale.mjs'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two cores: more workers only contend. Server suites create a database per file.
