@@ -165,13 +165,6 @@ EOF
 # skipLibCheck is false, so every .d.ts is checked. Errors inside other packages' own declarations
 # (drizzle-orm's: its gel/mysql2/singlestore typings) are not ours to fix: they are counted, and
 # fail the step only when they are in consumer.ts or in tenantdb's dist/*.d.ts.
-# KNOWN_OURS: errors in tenantdb's declarations that are known and reported but not failed on,
-# each with its fix; the step says when they are gone, so the entry can be deleted.
-#   tenant-table.d.ts: tenantTable()'s inferred return type is emitted with drizzle's internal
-#   type parameters (TTableName, TDialect) out of scope. Fix in the source: annotate the return
-#   type, PgTableWithColumns<{ name: TName; schema: undefined; dialect: 'pg';
-#   columns: BuildColumns<TName, TenantColumns<TColumns>, 'pg'> }>.
-KNOWN_OURS='tenant-table\.d\.ts\([0-9,]+\): error TS(2304|2344):'
 set +e
 (cd "$app" && "$repo/node_modules/.bin/tsc" -p tsconfig.json --pretty false) >"$work/tsc.log" 2>&1
 tsc_status=$?
@@ -179,17 +172,10 @@ set -e
 errors=$(grep -E '^[^ ].*error TS' "$work/tsc.log" || true)
 others=$(grep -E '^node_modules/' <<<"$errors" | grep -vE '^node_modules/tenantdb/' || true)
 ours=$(grep -vE '^node_modules/' <<<"$errors" | grep -vE '^$' || true; grep -E '^node_modules/tenantdb/' <<<"$errors" || true)
-known=$(grep -E "$KNOWN_OURS" <<<"$ours" || true)
-ours=$(grep -vE "$KNOWN_OURS" <<<"$ours" | grep -vE '^$' || true)
+ours=$(grep -vE '^$' <<<"$ours" || true)
 if [[ -n $others ]]; then
   echo "pack-test: note: tsc errors in other packages' own declarations (not ours), per package:"
   sed -E 's#^node_modules/((@[^/]+/)?[^/]+)/.*#\1#' <<<"$others" | sort | uniq -c
-fi
-if [[ -n $known ]]; then
-  echo "pack-test: KNOWN ISSUE (reported, not failed on; see KNOWN_OURS in $0):"
-  echo "$known"
-else
-  echo "pack-test: note: the KNOWN_OURS errors no longer occur: delete KNOWN_OURS from $0"
 fi
 if [[ -n $ours ]] || { [[ $tsc_status -ne 0 ]] && [[ -z $errors ]]; }; then
   cat "$work/tsc.log" >&2

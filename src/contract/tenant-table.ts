@@ -1,4 +1,4 @@
-import { getTableName, sql, type BuildExtraConfigColumns } from 'drizzle-orm';
+import { getTableName, sql, type BuildColumns, type BuildExtraConfigColumns } from 'drizzle-orm';
 import {
   foreignKey,
   pgPolicy,
@@ -9,6 +9,7 @@ import {
   type PgColumn,
   type PgColumnBuilderBase,
   type PgTableExtraConfigValue,
+  type PgTableWithColumns,
 } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.ts';
 import { registerTable, type TableCommand } from './registry.ts';
@@ -79,7 +80,12 @@ export function tenantTable<TName extends string, TColumns extends Record<string
   name: TName,
   columns: TColumns,
   config: TenantTableConfig<TName, TColumns> = {},
-) {
+): PgTableWithColumns<{
+  name: TName;
+  schema: undefined;
+  dialect: 'pg';
+  columns: BuildColumns<TName, TenantColumns<TColumns>, 'pg'>;
+}> {
   const commands = config.commands ?? ALL_COMMANDS;
   const all = { ...tenantKeyColumns(), ...columns, ...timestampColumns() } as TenantColumns<TColumns>;
   const table = pgTable(name, all, (t) => [
