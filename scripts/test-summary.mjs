@@ -9,7 +9,7 @@ let missing = 0;
 for (const file of process.argv.slice(2)) {
   const name = basename(file, '.json');
   if (!existsSync(file)) {
-    console.log(`${name.padEnd(10)} no report (the run did not finish)`);
+    console.log(`${name.padEnd(14)} no report (the run did not finish)`);
     missing++;
     continue;
   }
@@ -18,7 +18,7 @@ for (const file of process.argv.slice(2)) {
   // A file that fails to load has no failed tests but is a failed suite: count it once.
   const f = report.numFailedTests || (report.numFailedTestSuites ?? 0);
   const s = report.numPendingTests + report.numTodoTests;
-  console.log(`${name.padEnd(10)} ${p} passed, ${f} failed, ${s} skipped (${report.numTotalTestSuites} suites)`);
+  console.log(`${name.padEnd(14)} ${p} passed, ${f} failed, ${s} skipped (${report.numTotalTestSuites} suites)`);
   passed += p;
   failed += f;
   skipped += s;
