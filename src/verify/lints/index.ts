@@ -1,6 +1,6 @@
 /**
- * The catalogue lints: the isolation contract of DESIGN.md checked table by table, plus the
- * application role, SECURITY DEFINER functions, views and the server version. Read-only.
+ * The catalogue lints: the isolation contract of docs/ARCHITECTURE.md checked table by table,
+ * plus the application role, SECURITY DEFINER functions, views and the server version. Read-only.
  *
  * LINT_FAMILIES is the one list of them. The family names, the lint ids and the families a
  * command shows (`tenantdb doctor`) or a test asserts (the drift test) derive from it.
