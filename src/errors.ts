@@ -34,6 +34,8 @@ export interface TenantDbErrorOptions {
   sqlState?: string;
   query?: string;
   params?: unknown[];
+  /** The constraint the database named (e.g. the unique key of an ALREADY_EXISTS). */
+  constraint?: string;
 }
 
 export class TenantDbError extends Error {
@@ -42,6 +44,8 @@ export class TenantDbError extends Error {
   readonly sqlState: string | undefined;
   readonly query: string | undefined;
   readonly params: unknown[] | undefined;
+  /** The constraint the database named, when it named one (unique keys, checks, foreign keys). */
+  readonly constraint: string | undefined;
 
   constructor(code: TenantDbErrorCode, message: string, options: TenantDbErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -49,6 +53,7 @@ export class TenantDbError extends Error {
     this.sqlState = options.sqlState ?? sqlStateOf(options.cause);
     this.query = options.query;
     this.params = options.params;
+    this.constraint = options.constraint ?? constraintOf(options.cause);
   }
 }
 
@@ -105,16 +110,25 @@ export function sqlStateOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The driver error (with `constraint`, `table`, `detail`) behind drizzle's wrapper, if any. */
+/**
+ * The driver error (with `constraint`, `table`, `detail`) behind drizzle's wrapper, if any, also
+ * behind a TenantDbError (whose own `code` is tenantdb's, not the driver's).
+ */
 export function driverErrorOf(error: unknown): Record<string, unknown> | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current !== null && typeof current === 'object'; depth++) {
-    if (typeof (current as { code?: unknown }).code === 'string') {
+    if (!(current instanceof TenantDbError) && typeof (current as { code?: unknown }).code === 'string') {
       return current as Record<string, unknown>;
     }
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** The constraint name the driver reported (`constraint` on the pg / PGlite error), if any. */
+function constraintOf(error: unknown): string | undefined {
+  const constraint = driverErrorOf(error)?.constraint;
+  return typeof constraint === 'string' && constraint !== '' ? constraint : undefined;
 }
 
 // SQLSTATEs raised by tenantdb's own SQL functions (migrations/0000_bootstrap.sql).
@@ -149,7 +163,9 @@ const INVALID_INPUT_SQLSTATES: Record<string, string> = {
 
 /**
  * Turns a database error into a typed error when it is one tenantdb knows: its own SQLSTATEs,
- * RLS refusals (42501 "row-level security"), foreign keys that would cross tenants (23503),
+ * RLS refusals (42501 "row-level security"), missing privileges (42501 "permission denied for
+ * …"; for open_system_context SYSTEM_CONTEXT_FORBIDDEN), unique violations (23505,
+ * ALREADY_EXISTS with the constraint's name), foreign keys that would cross tenants (23503),
  * writes in a suspended tenant's read-only transaction (25006), and bad input such as an invalid
  * enum value, NUL byte, out-of-range number or date (INVALID_INPUT, see INVALID_INPUT_SQLSTATES).
  * Anything else is returned as is.
@@ -187,11 +203,34 @@ export function translateDatabaseError(error: unknown, hint: { readOnlyTenant?: 
       { cause: error, sqlState },
     );
   }
+  if (sqlState === '42501' && /^permission denied for function open_system_context\b/.test(message)) {
+    return new TenantDbError(
+      'SYSTEM_CONTEXT_FORBIDDEN',
+      `${message}. This connection's role may not open the system context (tenantdb_app never can): run system work on the owner's connection (systemUrl).`,
+      { cause: error, sqlState },
+    );
+  }
+  if (sqlState === '42501' && /^permission denied for (function|schema|sequence)\b/.test(message)) {
+    return new PermissionError(
+      'PERMISSION_DENIED',
+      `${message}. The connection's role has no grant for this; tenant work runs as tenantdb_app, which is granted only what tenant work needs.`,
+      { cause: error, sqlState },
+    );
+  }
   if (sqlState === '42501' && /row-level security/i.test(message)) {
     return new IsolationError(
       'TENANT_ISOLATION_VIOLATION',
       `${message}. The row names a tenant other than the open context's; write inside withTenantContext() for that tenant instead.`,
       { cause: error, sqlState },
+    );
+  }
+  if (sqlState === '23505') {
+    // The key's values (driver.detail) stay in `cause`: they may be personal data, such as an email.
+    const constraint = constraintOf(error);
+    return new TenantDbError(
+      'ALREADY_EXISTS',
+      `${message}. A row with the same unique key${constraint ? ` (${constraint})` : ''} already exists: update that row instead, or change the value.`,
+      { cause: error, sqlState, ...(constraint ? { constraint } : {}) },
     );
   }
   if (sqlState === '23503') {
