@@ -1,13 +1,13 @@
 /** The audit trail: written by triggers (raw SQL too), secrets redacted, append-only, per tenant. */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tenantTables, withSystemContext, withTenantContext, type Database, type TenantContext } from '../src/index.ts';
+import { tenantTables, withSystemContext, withTenantContext, type TenantContext } from '../src/index.ts';
 import { auditLogs, connectors } from '../src/schema/index.ts';
 import { codeOf, ownerContext } from './helpers/tenants.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
 
 let t: TestDatabase;
-let db: Database;
+let db: TestDb;
 let A: TenantContext;
 let B: TenantContext;
 
@@ -15,7 +15,7 @@ const tenant = (label: string): Promise<TenantContext> => ownerContext(db, label
 
 const trail = (ctx: TenantContext, resourceId: string) =>
   withTenantContext(db, ctx, (_tx, scoped) =>
-    scoped.auditLogs.findMany({ where: eq(auditLogs.resourceId, resourceId), orderBy: [auditLogs.createdAt] }),
+    scoped.tables.auditLogs.findMany({ where: eq(auditLogs.resourceId, resourceId), orderBy: [auditLogs.createdAt] }),
   );
 
 beforeAll(async () => {
@@ -31,16 +31,16 @@ afterAll(async () => {
 describe('audit_logs', () => {
   it('records insert, update and delete with actor, before/after, and credentials redacted', async () => {
     const connector = await withTenantContext(db, A, (_tx, scoped) =>
-      scoped.connectors.insert({
+      scoped.tables.connectors.insert({
         name: 'Stripe',
         provider: 'stripe',
         credentialsEncrypted: 'enc:v1:SECRET-CIPHERTEXT',
       }),
     );
     await withTenantContext(db, A, (_tx, scoped) =>
-      scoped.connectors.update({ name: 'Stripe (live)' }, eq(connectors.id, connector.id)),
+      scoped.tables.connectors.update({ name: 'Stripe (live)' }, eq(connectors.id, connector.id)),
     );
-    await withTenantContext(db, A, (_tx, scoped) => scoped.connectors.delete(eq(connectors.id, connector.id)));
+    await withTenantContext(db, A, (_tx, scoped) => scoped.tables.connectors.delete(eq(connectors.id, connector.id)));
     const entries = await trail(A, connector.id);
     expect(entries.map((e) => e.action)).toEqual(['insert', 'update', 'delete']);
     for (const entry of entries) {
@@ -75,7 +75,7 @@ describe('audit_logs', () => {
   });
 
   it('is append-only: the application role cannot change or delete entries, and nobody can update one', async () => {
-    const [entry] = await withTenantContext(db, A, (_tx, scoped) => scoped.auditLogs.findMany({ limit: 1 }));
+    const [entry] = await withTenantContext(db, A, (_tx, scoped) => scoped.tables.auditLogs.findMany({ limit: 1 }));
     expect(entry).toBeDefined();
     expect(
       await codeOf(withTenantContext(db, A, (tx) => tx.execute(sql`update audit_logs set action = 'forged'`))),
@@ -92,14 +92,14 @@ describe('audit_logs', () => {
   });
 
   it("a tenant never sees another tenant's trail", async () => {
-    await withTenantContext(db, B, (_tx, scoped) => scoped.widgets.insert({ name: 'B widget' }));
-    const seenByA = await withTenantContext(db, A, (_tx, scoped) => scoped.auditLogs.findMany());
+    await withTenantContext(db, B, (_tx, scoped) => scoped.tables.widgets.insert({ name: 'B widget' }));
+    const seenByA = await withTenantContext(db, A, (_tx, scoped) => scoped.tables.auditLogs.findMany());
     expect(seenByA.length).toBeGreaterThan(0);
     expect(seenByA.every((e) => e.tenantId === A.tenantId)).toBe(true);
   });
 
   it('bookkeeping-only updates (updated_at, last_used_at) are not audited', async () => {
-    const widget = await withTenantContext(db, A, (_tx, scoped) => scoped.widgets.insert({ name: 'quiet' }));
+    const widget = await withTenantContext(db, A, (_tx, scoped) => scoped.tables.widgets.insert({ name: 'quiet' }));
     await withTenantContext(db, A, (tx) =>
       tx.execute(sql`update widgets set updated_at = now() where id = ${widget.id}`),
     );

@@ -18,10 +18,11 @@ import {
   type OrmTransaction,
 } from '../src/index.ts';
 import { accounts, authSessions, users, verificationTokens } from '../src/schema/index.ts';
-import { backend, createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { systemOf } from './helpers/tenants.ts';
 
 let t: TestDatabase;
-let db: Database;
+let db: TestDb;
 let checks = 0;
 
 type Required<T> = { [K in keyof T]-?: NonNullable<T[K]> };
@@ -31,7 +32,7 @@ type Required<T> = { [K in keyof T]-?: NonNullable<T[K]> };
  * uuid ids and timestamptz columns satisfy the adapter's DefaultPostgresSchema types. The methods
  * are optional in Auth.js's Adapter type; the Drizzle adapter implements all of them.
  */
-function adapterOver(orm: Database['orm'] | OrmTransaction): Required<Adapter> {
+function adapterOver(orm: Database['dangerouslyPrivilegedOrm'] | OrmTransaction): Required<Adapter> {
   return DrizzleAdapter(orm, {
     usersTable: users,
     accountsTable: accounts,
@@ -71,7 +72,7 @@ describe('@auth/drizzle-adapter on tenantdb tables (owner connection)', () => {
   let userId: string;
 
   beforeAll(() => {
-    adapter = adapterOver(db.orm);
+    adapter = adapterOver(db.dangerouslyPrivilegedOrm);
   });
 
   it('createUser, getUser, getUserByEmail, updateUser', async () => {
@@ -201,7 +202,7 @@ describe('the application role cannot read the Auth.js tables', () => {
 
   beforeAll(async () => {
     const stamp = randomUUID().slice(0, 8);
-    const provisioned = await provisionTenant(db, {
+    const provisioned = await provisionTenant(systemOf(db), {
       name: 'Auth',
       slug: `auth-${stamp}`,
       owner: { email: `auth-owner-${stamp}@example.test` },
@@ -209,7 +210,7 @@ describe('the application role cannot read the Auth.js tables', () => {
     tenantId = provisioned.tenant.id;
     ownerId = provisioned.ownerId as string;
     // The owner's own login rows, written by the adapter on the owner connection.
-    const adapter = adapterOver(db.orm);
+    const adapter = adapterOver(db.dangerouslyPrivilegedOrm);
     await adapter.linkAccount({
       userId: ownerId,
       type: 'oauth',

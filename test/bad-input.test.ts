@@ -15,7 +15,7 @@ import {
   translateDatabaseError,
   withSystemContext,
   withTenantContext,
-  type Database,
+  type BuiltinSchema,
   type OrmTransaction,
   type TenantContext,
   type TenantScope,
@@ -29,10 +29,11 @@ import {
   usageSnapshots,
 } from '../src/schema/index.ts';
 import { MAX_VALUE_BYTES, validateValues } from '../src/tenancy/validate-values.ts';
-import { backend, createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { systemOf } from './helpers/tenants.ts';
 
 let t: TestDatabase;
-let db: Database;
+let db: TestDb;
 let tenantId: string;
 let userId: string;
 let conversationId: string;
@@ -54,7 +55,7 @@ const counts = () =>
     return result;
   });
 
-const inTenant = <T>(fn: (tx: OrmTransaction, scoped: TenantScope) => Promise<T>) =>
+const inTenant = <T>(fn: (tx: OrmTransaction<BuiltinSchema>, scoped: TenantScope<BuiltinSchema>) => Promise<T>) =>
   withTenantContext(db, { tenantId, userId }, fn);
 
 let cases = 0;
@@ -90,14 +91,16 @@ beforeAll(async () => {
   t = await createTestDatabase();
   db = t.db;
   const stamp = randomUUID().slice(0, 8);
-  const { tenant, ownerId } = await provisionTenant(db, {
+  const { tenant, ownerId } = await provisionTenant(systemOf(db), {
     name: 'Bad Input',
     slug: `bad-input-${stamp}`,
     owner: { email: `bad-input-${stamp}@example.test` },
   });
   tenantId = tenant.id;
   userId = ownerId as string;
-  conversationId = (await inTenant((_tx, scoped) => scoped.conversations.insert({ title: 'kept', persona: 'cfo' }))).id;
+  conversationId = (
+    await inTenant((_tx, scoped) => scoped.tables.conversations.insert({ title: 'kept', persona: 'cfo' }))
+  ).id;
 });
 
 afterAll(async () => {
@@ -109,7 +112,7 @@ describe('ids and tenants', () => {
   const write = (context: TenantContext) => () =>
     withTenantContext(db, context, (tx) => tx.insert(conversations).values({ tenantId, title: 'x' }));
   const clientWrite = (context: TenantContext) => async () =>
-    createTenantClient(db, context).conversations.insert({ title: 'x' });
+    createTenantClient(db, context).tables.conversations.insert({ title: 'x' });
 
   it('malformed tenant ids are INVALID_TENANT_ID (withTenantContext and createTenantClient)', async () => {
     const malformed = [
@@ -148,7 +151,7 @@ describe('invalid enum values and malformed column values', () => {
     const persona = 'cfoo' as 'cfo';
     const enumMessage = /invalid input value for enum persona: "cfoo"/;
     await refused(
-      () => inTenant((_tx, scoped) => scoped.conversations.insert({ title: 'x', persona })),
+      () => inTenant((_tx, scoped) => scoped.tables.conversations.insert({ title: 'x', persona })),
       'INVALID_INPUT',
       {
         sqlState: '22P02',
@@ -156,7 +159,7 @@ describe('invalid enum values and malformed column values', () => {
       },
     );
     await refused(
-      () => createTenantClient(db, { tenantId, userId }).conversations.insert({ title: 'x', persona }),
+      () => createTenantClient(db, { tenantId, userId }).tables.conversations.insert({ title: 'x', persona }),
       'INVALID_INPUT',
       { sqlState: '22P02', message: enumMessage },
     );
@@ -165,7 +168,10 @@ describe('invalid enum values and malformed column values', () => {
       message: enumMessage,
     });
     await refused(
-      () => inTenant((_tx, scoped) => scoped.conversations.update({ persona }, eq(conversations.id, conversationId))),
+      () =>
+        inTenant((_tx, scoped) =>
+          scoped.tables.conversations.update({ persona }, eq(conversations.id, conversationId)),
+        ),
       'INVALID_INPUT',
       { sqlState: '22P02' },
     );
@@ -174,7 +180,7 @@ describe('invalid enum values and malformed column values', () => {
       'INVALID_INPUT',
       { sqlState: '22P02' },
     );
-    const kept = await inTenant((_tx, scoped) => scoped.conversations.findFirst());
+    const kept = await inTenant((_tx, scoped) => scoped.tables.conversations.findFirst());
     expect(kept?.persona).toBe('cfo');
   });
 
@@ -182,7 +188,7 @@ describe('invalid enum values and malformed column values', () => {
     await refused(
       () =>
         inTenant((_tx, scoped) =>
-          scoped.messages.insert({ conversationId: 'not-a-uuid', role: 'user', content: 'hello' }),
+          scoped.tables.messages.insert({ conversationId: 'not-a-uuid', role: 'user', content: 'hello' }),
         ),
       'INVALID_INPUT',
       { sqlState: '22P02' },
@@ -193,14 +199,14 @@ describe('invalid enum values and malformed column values', () => {
 describe('NUL bytes', () => {
   it('a NUL in a text column is refused before any SQL, naming table and column', async () => {
     const error = await refused(
-      () => inTenant((_tx, scoped) => scoped.conversations.insert({ title: 'before\u0000after' })),
+      () => inTenant((_tx, scoped) => scoped.tables.conversations.insert({ title: 'before\u0000after' })),
       'INVALID_INPUT',
       { sqlState: null, message: /conversations\.title contains a NUL character/ },
     );
     expect(error.message).toMatch(/Nothing was written/);
     await refused(
       () =>
-        createTenantClient(db, { tenantId, userId }).messages.insert({
+        createTenantClient(db, { tenantId, userId }).tables.messages.insert({
           conversationId,
           role: 'user',
           content: '\u0000',
@@ -211,7 +217,7 @@ describe('NUL bytes', () => {
     await refused(
       () =>
         inTenant((_tx, scoped) =>
-          scoped.conversations.update({ title: 'x\u0000' }, eq(conversations.id, conversationId)),
+          scoped.tables.conversations.update({ title: 'x\u0000' }, eq(conversations.id, conversationId)),
         ),
       'INVALID_INPUT',
       { sqlState: null },
@@ -219,7 +225,7 @@ describe('NUL bytes', () => {
     await refused(
       () =>
         inTenant((_tx, scoped) =>
-          scoped.conversations.upsert({ id: conversationId, title: 'ok' }, { set: { title: '\u0000' } }),
+          scoped.tables.conversations.upsert({ id: conversationId, title: 'ok' }, { set: { title: '\u0000' } }),
         ),
       'INVALID_INPUT',
       { sqlState: null },
@@ -243,13 +249,14 @@ describe('NUL bytes', () => {
     await refused(
       () =>
         inTenant((_tx, scoped) =>
-          scoped.conversations.insert({ title: 'json', metadata: { a: { b: ['fine', 'bad\u0000'] } } }),
+          scoped.tables.conversations.insert({ title: 'json', metadata: { a: { b: ['fine', 'bad\u0000'] } } }),
         ),
       'INVALID_INPUT',
       { sqlState: null, message: /conversations\.metadata\.a\.b\[1\] contains a NUL/ },
     );
     await refused(
-      () => inTenant((_tx, scoped) => scoped.conversations.insert({ title: 'json', metadata: { 'k\u0000': 1 } })),
+      () =>
+        inTenant((_tx, scoped) => scoped.tables.conversations.insert({ title: 'json', metadata: { 'k\u0000': 1 } })),
       'INVALID_INPUT',
       { sqlState: null, message: /JSON key/ },
     );
@@ -264,7 +271,7 @@ describe('NUL bytes', () => {
     await refused(
       () =>
         inTenant((_tx, scoped) =>
-          scoped.conversations.insert([{ title: 'good' }, { title: 'bad\u0000' }, { title: 'good too' }]),
+          scoped.tables.conversations.insert([{ title: 'good' }, { title: 'bad\u0000' }, { title: 'good too' }]),
         ),
       'INVALID_INPUT',
       { sqlState: null },
@@ -279,9 +286,11 @@ describe('NUL bytes', () => {
     }
     const before = await counts();
     const titles = await inTenant(async (tx, scoped) => {
-      const code = await scoped.conversations.insert({ title: '\u0000' }).catch((e: { code?: string }) => e.code);
+      const code = await scoped.tables.conversations
+        .insert({ title: '\u0000' })
+        .catch((e: { code?: string }) => e.code);
       expect(code).toBe('INVALID_INPUT');
-      await scoped.conversations.insert({ title: 'after the refusal' });
+      await scoped.tables.conversations.insert({ title: 'after the refusal' });
       const rows = await tx.select({ title: conversations.title }).from(conversations);
       throw new Rollback(rows.map((r) => r.title)); // so the suite still writes nothing
     }).catch((e: unknown) => (e instanceof Rollback ? e.titles : Promise.reject(e)));
@@ -295,13 +304,14 @@ describe('lone surrogates', () => {
 
   it('a lone surrogate in a text or JSON value is INVALID_INPUT before any SQL', async () => {
     for (const title of lone) {
-      await refused(() => inTenant((_tx, scoped) => scoped.conversations.insert({ title })), 'INVALID_INPUT', {
+      await refused(() => inTenant((_tx, scoped) => scoped.tables.conversations.insert({ title })), 'INVALID_INPUT', {
         sqlState: null,
         message: /conversations\.title contains a lone UTF-16 surrogate/,
       });
     }
     await refused(
-      () => inTenant((_tx, scoped) => scoped.conversations.insert({ title: 'ok', metadata: { note: ['\uDE00'] } })),
+      () =>
+        inTenant((_tx, scoped) => scoped.tables.conversations.insert({ title: 'ok', metadata: { note: ['\uDE00'] } })),
       'INVALID_INPUT',
       { sqlState: null, message: /conversations\.metadata\.note\[0\]/ },
     );
@@ -340,7 +350,7 @@ describe('oversize values', () => {
     await refused(
       () =>
         inTenant((_tx, scoped) =>
-          scoped.messages.insert({ conversationId, role: 'user', content: 'x'.repeat(MAX_VALUE_BYTES + 1) }),
+          scoped.tables.messages.insert({ conversationId, role: 'user', content: 'x'.repeat(MAX_VALUE_BYTES + 1) }),
         ),
       'INVALID_INPUT',
       { sqlState: null, message: limit },
@@ -350,7 +360,7 @@ describe('oversize values', () => {
     expect(accented.length).toBeLessThan(MAX_VALUE_BYTES);
     await refused(
       () =>
-        createTenantClient(db, { tenantId, userId }).messages.insert({
+        createTenantClient(db, { tenantId, userId }).tables.messages.insert({
           conversationId,
           role: 'user',
           content: accented,
@@ -361,7 +371,7 @@ describe('oversize values', () => {
     await refused(
       () =>
         inTenant((_tx, scoped) =>
-          scoped.messages.update(
+          scoped.tables.messages.update(
             { content: 'y'.repeat(MAX_VALUE_BYTES * 2) },
             eq(messages.conversationId, conversationId),
           ),
@@ -380,7 +390,9 @@ describe('oversize values', () => {
     expect(JSON.stringify(attachments).length).toBeGreaterThan(MAX_VALUE_BYTES);
     await refused(
       () =>
-        inTenant((_tx, scoped) => scoped.messages.insert({ conversationId, role: 'user', content: 'hi', attachments })),
+        inTenant((_tx, scoped) =>
+          scoped.tables.messages.insert({ conversationId, role: 'user', content: 'hi', attachments }),
+        ),
       'INVALID_INPUT',
       { sqlState: null, message: /messages\.attachments is .*bytes as JSON/ },
     );
@@ -388,7 +400,7 @@ describe('oversize values', () => {
     await refused(
       () =>
         inTenant((_tx, scoped) =>
-          scoped.conversations.insert({ title: 'x', metadata: { raw: '\u0001'.repeat(200_000) } }),
+          scoped.tables.conversations.insert({ title: 'x', metadata: { raw: '\u0001'.repeat(200_000) } }),
         ),
       'INVALID_INPUT',
       { sqlState: null, message: /conversations\.metadata is 1200\d+ bytes as JSON/ },
@@ -402,7 +414,7 @@ describe('oversize values', () => {
   it('an indexed value too large for an index row is INVALID_INPUT (54000) from the database', async () => {
     const roomName = randomBytes(6000).toString('base64'); // incompressible, > btree's ~2.7 kB
     await refused(
-      () => inTenant((_tx, scoped) => scoped.meetings.insert({ roomName, livekitRoomId: 'lk-1' })),
+      () => inTenant((_tx, scoped) => scoped.tables.meetings.insert({ roomName, livekitRoomId: 'lk-1' })),
       'INVALID_INPUT',
       { sqlState: '54000' },
     );
@@ -412,7 +424,7 @@ describe('oversize values', () => {
 describe('numbers and dates', () => {
   it('a numeric out of range is INVALID_INPUT (22003)', async () => {
     await refused(
-      () => inTenant((_tx, scoped) => scoped.costEvents.insert({ service: 'llm', costUsd: '1e20' })),
+      () => inTenant((_tx, scoped) => scoped.tables.costEvents.insert({ service: 'llm', costUsd: '1e20' })),
       'INVALID_INPUT',
       { sqlState: '22003', message: /numeric field overflow/ },
     );
@@ -423,7 +435,7 @@ describe('numbers and dates', () => {
       { sqlState: '22003' },
     );
     await refused(
-      () => inTenant((_tx, scoped) => scoped.costEvents.insert({ service: 'llm', costUsd: 'lots' })),
+      () => inTenant((_tx, scoped) => scoped.tables.costEvents.insert({ service: 'llm', costUsd: 'lots' })),
       'INVALID_INPUT',
       { sqlState: '22P02' },
     );
@@ -431,12 +443,12 @@ describe('numbers and dates', () => {
 
   it('an invalid date string is INVALID_INPUT (22007 / 22008)', async () => {
     await refused(
-      () => inTenant((_tx, scoped) => scoped.analyticsSnapshots.insert({ date: 'not-a-date' })),
+      () => inTenant((_tx, scoped) => scoped.tables.analyticsSnapshots.insert({ date: 'not-a-date' })),
       'INVALID_INPUT',
       { sqlState: '22007' },
     );
     await refused(
-      () => inTenant((_tx, scoped) => scoped.usageSnapshots.upsert({ date: '2024-02-30' })),
+      () => inTenant((_tx, scoped) => scoped.tables.usageSnapshots.upsert({ date: '2024-02-30' })),
       'INVALID_INPUT',
       { sqlState: '22008' },
     );
@@ -450,7 +462,7 @@ describe('numbers and dates', () => {
     await refused(
       () =>
         inTenant((_tx, scoped) =>
-          scoped.costEvents.insert({ service: 'llm', costUsd: '1', occurredAt: new Date('garbage') }),
+          scoped.tables.costEvents.insert({ service: 'llm', costUsd: '1', occurredAt: new Date('garbage') }),
         ),
       'INVALID_INPUT',
       { sqlState: null, message: /cost_events\.occurredAt is an invalid Date/ },
@@ -481,9 +493,20 @@ describe('translateDatabaseError: bad-input SQLSTATEs', () => {
     expect(translated.message.startsWith(message)).toBe(true);
   });
 
-  it('other SQLSTATEs are unchanged', () => {
-    const unique = Object.assign(new Error('duplicate key'), { code: '23505' });
-    expect(translateDatabaseError(unique)).toBe(unique);
+  it('a unique violation is ALREADY_EXISTS naming its constraint; other SQLSTATEs are unchanged', () => {
+    const unique = Object.assign(new Error('duplicate key'), { code: '23505', constraint: 't_name_key' });
+    const wrapped = Object.assign(new Error('Failed query: …'), { cause: unique });
+    const translated = translateDatabaseError(wrapped) as Error & {
+      code?: string;
+      sqlState?: string;
+      constraint?: string;
+    };
+    expect(translated.code).toBe('ALREADY_EXISTS');
+    expect(translated.sqlState).toBe('23505');
+    expect(translated.constraint).toBe('t_name_key');
+    expect(translated.cause).toBe(wrapped);
+    const serialization = Object.assign(new Error('could not serialize access'), { code: '40001' });
+    expect(translateDatabaseError(serialization)).toBe(serialization);
     const fk = translateDatabaseError(Object.assign(new Error('fk'), { code: '23503' })) as { code?: string };
     expect(fk.code).toBe('CROSS_TENANT_REFERENCE');
   });

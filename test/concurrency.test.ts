@@ -6,16 +6,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  provisionTenant,
-  withSystemContext,
-  withTenantContext,
-  type Database,
-  type OrmTransaction,
-} from '../src/index.ts';
+import { provisionTenant, withSystemContext, withTenantContext, type OrmTransaction } from '../src/index.ts';
 import { messages } from '../src/schema/index.ts';
 import { prng, rowsOf, runLimited } from './helpers/load.ts';
-import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
+import { backend, createTestDatabase, isServer, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { systemOf } from './helpers/tenants.ts';
 
 const TENANTS = 2;
 const PER_TENANT = 500;
@@ -44,19 +39,18 @@ type Kind = 'tenant' | 'bare' | 'rollback';
 // whose connections could carry a context from one transaction into the next.
 describe.skipIf(!isServer)(`concurrency (${backend})`, () => {
   let t: TestDatabase;
-  let db: Database;
+  let db: TestDb;
   const tenants: { id: string; conversationId: string }[] = [];
 
   beforeAll(async () => {
     t = await createTestDatabase();
     db = await t.connect({ max: CONCURRENCY });
     for (let i = 0; i < TENANTS; i++) {
-      const { tenant } = await provisionTenant(db, { name: `Tenant ${i}`, slug: `concurrency-${i}` });
+      const { tenant } = await provisionTenant(systemOf(db), { name: `Tenant ${i}`, slug: `concurrency-${i}` });
       const conversation = await withTenantContext(db, { tenantId: tenant.id }, (_tx, scoped) =>
-        scoped.conversations.insert({ title: `conversation of tenant ${i}` }),
+        scoped.tables.conversations.insert({ title: `conversation of tenant ${i}` }),
       );
-      // `as string`: the scoped API's row types are currently untyped ({ [x: string]: unknown }).
-      tenants.push({ id: tenant.id, conversationId: conversation.id as string });
+      tenants.push({ id: tenant.id, conversationId: conversation.id });
     }
   });
   afterAll(async () => {
@@ -85,7 +79,7 @@ describe.skipIf(!isServer)(`concurrency (${backend})`, () => {
             if (kind === 'bare') {
               // No context, same pool: whatever a previous transaction on this connection set
               // must be gone. As tenantdb_app without a context, RLS shows no tenant rows.
-              const probe = await db.orm.transaction((tx) => probeWithoutContext(tx));
+              const probe = await db.tenantTransaction((tx) => probeWithoutContext(tx));
               if (probe.setting !== '' && probe.setting !== null) leakedContexts++;
               leakedRows += probe.rows;
               return;
@@ -127,7 +121,7 @@ describe.skipIf(!isServer)(`concurrency (${backend})`, () => {
     for (const tenant of tenants) {
       counted.set(
         tenant.id,
-        await withTenantContext(db, { tenantId: tenant.id }, (_tx, scoped) => scoped.messages.count()),
+        await withTenantContext(db, { tenantId: tenant.id }, (_tx, scoped) => scoped.tables.messages.count()),
       );
     }
     const perTenantInSystem = await withSystemContext(
@@ -174,7 +168,7 @@ describe.skipIf(!isServer)(`concurrency (${backend})`, () => {
     const [first] = tenants;
     if (!first) throw new Error('no tenant provisioned');
     // A context set by hand in the same transaction stands in for one a connection carried over.
-    const probe = await db.orm.transaction(async (tx) => {
+    const probe = await db.tenantTransaction(async (tx) => {
       await tx.execute(sql`select set_config('app.current_tenant_id', ${first.id}, true)`);
       return probeWithoutContext(tx);
     });

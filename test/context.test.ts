@@ -7,25 +7,27 @@ import {
   addMember,
   checkDatabaseHealth,
   createDatabase,
+  createSystemClient,
   createTenantClient,
+  openTenantContext,
   provisionTenant,
-  setRLSTenantContext,
   setTenantStatus,
   withSystemContext,
   withTenantContext,
-  type Database,
+  TenantDbError,
   type TenantContext,
 } from '../src/index.ts';
 import { conversations, tenantMembers } from '../src/schema/index.ts';
-import { codeOf } from './helpers/tenants.ts';
-import { createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
+import { codeOf, systemOf } from './helpers/tenants.ts';
+import { connections, createTestDatabase, isServer, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { rowsOf } from './helpers/load.ts';
 
 let t: TestDatabase;
-let db: Database;
+let db: TestDb;
 
 async function tenant(label: string, status: 'ACTIVE' | 'TRIAL' = 'ACTIVE') {
   const stamp = randomUUID().slice(0, 8);
-  const { tenant: row, ownerId } = await provisionTenant(db, {
+  const { tenant: row, ownerId } = await provisionTenant(systemOf(db), {
     name: label,
     slug: `ctx-${label.toLowerCase()}-${stamp}`,
     status,
@@ -89,7 +91,7 @@ describe('membership', () => {
 
   it('an INACTIVE or SUSPENDED membership is refused, and re-activation restores it', async () => {
     const a = await tenant('Inactive');
-    const memberId = await addMember(db, a.tenantId, { email: `m-${randomUUID()}@example.test` });
+    const memberId = await addMember(systemOf(db), a.tenantId, { email: `m-${randomUUID()}@example.test` });
     for (const status of ['INACTIVE', 'SUSPENDED', 'INVITED'] as const) {
       await withSystemContext(db, (tx) =>
         tx.update(tenantMembers).set({ status }).where(eq(tenantMembers.userId, memberId)),
@@ -98,7 +100,7 @@ describe('membership', () => {
         'NOT_A_MEMBER',
       );
     }
-    await addMember(db, a.tenantId, { email: `ignored@example.test` }); // unrelated member
+    await addMember(systemOf(db), a.tenantId, { email: `ignored@example.test` }); // unrelated member
     await withSystemContext(db, (tx) =>
       tx.update(tenantMembers).set({ status: 'ACTIVE' }).where(eq(tenantMembers.userId, memberId)),
     );
@@ -109,33 +111,33 @@ describe('membership', () => {
 describe('tenant status', () => {
   it('TRIAL tenants work like ACTIVE ones', async () => {
     const a = await tenant('Trial', 'TRIAL');
-    const row = await withTenantContext(db, a, (_tx, scoped) => scoped.conversations.insert({ title: 'trial' }));
+    const row = await withTenantContext(db, a, (_tx, scoped) => scoped.tables.conversations.insert({ title: 'trial' }));
     expect(row.tenantId).toBe(a.tenantId);
   });
 
   it('SUSPENDED: reads work, writes are TENANT_SUSPENDED and nothing is written; ACTIVE again restores writes', async () => {
     const a = await tenant('Suspended');
-    await withTenantContext(db, a, (_tx, scoped) => scoped.conversations.insert({ title: 'before' }));
-    await setTenantStatus(db, a.tenantId, 'SUSPENDED');
-    const read = await withTenantContext(db, a, (_tx, scoped) => scoped.conversations.findMany());
+    await withTenantContext(db, a, (_tx, scoped) => scoped.tables.conversations.insert({ title: 'before' }));
+    await setTenantStatus(systemOf(db), a.tenantId, 'SUSPENDED');
+    const read = await withTenantContext(db, a, (_tx, scoped) => scoped.tables.conversations.findMany());
     expect(read.map((r) => r.title)).toEqual(['before']);
-    expect(await codeOf(withTenantContext(db, a, (_tx, scoped) => scoped.conversations.insert({ title: 'x' })))).toBe(
-      'TENANT_SUSPENDED',
-    );
+    expect(
+      await codeOf(withTenantContext(db, a, (_tx, scoped) => scoped.tables.conversations.insert({ title: 'x' }))),
+    ).toBe('TENANT_SUSPENDED');
     expect(
       await codeOf(withTenantContext(db, a, (tx) => tx.execute(sql`update conversations set title = 'raw write'`))),
     ).toBe('TENANT_SUSPENDED');
     // Raw SQL cannot switch the transaction back to read-write after the context opened.
     expect(await codeOf(withTenantContext(db, a, (tx) => tx.execute(sql`set transaction read write`)))).toBeDefined();
     expect(await conversationCount(a.tenantId)).toBe(1);
-    await setTenantStatus(db, a.tenantId, 'ACTIVE');
-    await withTenantContext(db, a, (_tx, scoped) => scoped.conversations.insert({ title: 'after' }));
+    await setTenantStatus(systemOf(db), a.tenantId, 'ACTIVE');
+    await withTenantContext(db, a, (_tx, scoped) => scoped.tables.conversations.insert({ title: 'after' }));
     expect(await conversationCount(a.tenantId)).toBe(2);
   });
 
   it('CANCELLED: no access at all', async () => {
     const a = await tenant('Cancelled');
-    await setTenantStatus(db, a.tenantId, 'CANCELLED');
+    await setTenantStatus(systemOf(db), a.tenantId, 'CANCELLED');
     expect(await codeOf(withTenantContext(db, a, async () => 1))).toBe('TENANT_CANCELLED');
     expect(await codeOf(withTenantContext(db, { tenantId: a.tenantId }, async () => 1))).toBe('TENANT_CANCELLED');
   });
@@ -144,15 +146,23 @@ describe('tenant status', () => {
 describe('lifetime: the context is transaction-local', () => {
   it('nothing of the context survives the transaction on the same connection', async () => {
     const a = await tenant('Lifetime');
-    // One connection, so the next query runs on the same backend session.
+    // One connection, so the next query runs on the same backend session. The application
+    // connection's: in split mode the system connection (rawQuery) is another one.
     const single = isServer ? await t.connect({ max: 1 }) : db;
-    await withTenantContext(single, a, (_tx, scoped) => scoped.conversations.insert({ title: 'x' }));
-    const [after] = await single.rawQuery<{ tenant: string | null; role: string }>(
-      `select current_setting('app.current_tenant_id', true) as tenant, current_user as role`,
+    await withTenantContext(single, a, (_tx, scoped) => scoped.tables.conversations.insert({ title: 'x' }));
+    const [after] = await single.tenantTransaction((tx) =>
+      rowsOf<{ tenant: string | null; role: string; login: string }>(
+        tx,
+        sql`select current_setting('app.current_tenant_id', true) as tenant, current_user as role, session_user as login`,
+      ),
     );
     expect(after?.tenant ?? '').toBe('');
-    expect(after?.role).not.toBe('tenantdb_app');
-    const seen = await single.orm.transaction(async (tx) => {
+    // No role switch survives: the connection is its login role again (in split mode that login
+    // is tenantdb_app itself; otherwise the privileged owner).
+    expect(after?.role).toBe(after?.login);
+    if (connections === 'split') expect(after?.login).toBe('tenantdb_app');
+    else expect(after?.role).not.toBe('tenantdb_app');
+    const seen = await single.tenantTransaction(async (tx) => {
       await tx.execute(sql`set local role tenantdb_app`);
       return tx.select().from(conversations);
     });
@@ -163,7 +173,7 @@ describe('lifetime: the context is transaction-local', () => {
     const a = await tenant('Rollback');
     await expect(
       withTenantContext(db, a, async (_tx, scoped) => {
-        await scoped.conversations.insert({ title: 'doomed' });
+        await scoped.tables.conversations.insert({ title: 'doomed' });
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
@@ -182,10 +192,10 @@ describe('lifetime: the context is transaction-local', () => {
     ).toBe('CONTEXT_ALREADY_OPEN');
   });
 
-  it('setRLSTenantContext opens the context on a plain Drizzle transaction', async () => {
+  it('openTenantContext opens the context on a plain Drizzle transaction of the application connection', async () => {
     const a = await tenant('Plain');
-    const rows = await db.orm.transaction(async (tx) => {
-      expect(await setRLSTenantContext(tx, a.tenantId)).toBe('ACTIVE');
+    const rows = await db.tenantTransaction(async (tx) => {
+      expect(await openTenantContext(tx, { tenantId: a.tenantId }, { switchRole: db.switchRole })).toBe('ACTIVE');
       await tx.insert(conversations).values({ title: 'plain' });
       return tx.select().from(conversations);
     });
@@ -201,12 +211,12 @@ describe('createTenantClient', () => {
     const single = isServer ? await t.connect({ max: 1 }) : db;
     const clientA = createTenantClient(single, a);
     const clientB = createTenantClient(single, b);
-    const conv = await clientA.conversations.insert({ title: 'a1' });
-    await clientB.conversations.insert({ title: 'b1' });
-    await clientA.messages.insert({ conversationId: conv.id, role: 'user', content: 'hi' });
-    expect((await clientA.conversations.findMany()).map((c) => c.title)).toEqual(['a1']);
-    expect((await clientB.conversations.findMany()).map((c) => c.title)).toEqual(['b1']);
-    expect(await clientA.messages.count()).toBe(1);
+    const conv = await clientA.tables.conversations.insert({ title: 'a1' });
+    await clientB.tables.conversations.insert({ title: 'b1' });
+    await clientA.tables.messages.insert({ conversationId: conv.id, role: 'user', content: 'hi' });
+    expect((await clientA.tables.conversations.findMany()).map((c) => c.title)).toEqual(['a1']);
+    expect((await clientB.tables.conversations.findMany()).map((c) => c.title)).toEqual(['b1']);
+    expect(await clientA.tables.messages.count()).toBe(1);
     if (isServer) {
       const [open] = await db.rawQuery<{ n: number }>(
         `select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`,
@@ -251,11 +261,12 @@ describe('system context', () => {
   it.skipIf(!isServer)('connected as tenantdb_app: the system context is SYSTEM_CONTEXT_FORBIDDEN', async () => {
     const url = new URL(t.url as string);
     url.username = 'tenantdb_app';
+    url.password = '';
     const appDb = await createDatabase({ url: url.toString() });
     try {
       const a = await tenant('AppLogin');
-      await withTenantContext(appDb, a, (_tx, scoped) => scoped.conversations.insert({ title: 'as app' }));
-      expect((await createTenantClient(appDb, a).conversations.findMany()).length).toBe(1);
+      await withTenantContext(appDb, a, (_tx, scoped) => scoped.tables.conversations.insert({ title: 'as app' }));
+      expect((await createTenantClient(appDb, a).tables.conversations.findMany()).length).toBe(1);
       const raw = new pg.Client({ connectionString: url.toString() });
       await raw.connect();
       try {
@@ -266,11 +277,63 @@ describe('system context', () => {
       } finally {
         await raw.end();
       }
-      expect(await codeOf(withSystemContext(appDb, async () => 1))).toBeDefined();
+      // Refused with a typed error, both ways in: withSystemContext and a system client.
+      const refusals = [
+        () => withSystemContext(appDb, async () => 1, { reason: 'escalate' }),
+        () =>
+          createSystemClient(appDb, { reason: 'escalate' }).tenants.provision({
+            name: 'Never',
+            slug: `never-${randomUUID().slice(0, 8)}`,
+          }),
+        () => createSystemClient(appDb, { reason: 'escalate' }).transaction(async () => 1),
+      ];
+      for (const refusal of refusals) {
+        const error = await refusal().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(TenantDbError);
+        expect((error as TenantDbError).code).toBe('SYSTEM_CONTEXT_FORBIDDEN');
+      }
+      const [logged] = await db.rawQuery<{ n: number }>(
+        `select count(*)::int as n from tenantdb.system_context_log where reason = 'escalate'`,
+      );
+      expect(logged?.n).toBe(0);
     } finally {
       await appDb.close();
     }
   });
+
+  it.skipIf(!isServer)(
+    'split mode refuses a privileged application connection: the first tenant operation is CONFIG_INVALID',
+    async () => {
+      // Two different URLs make a split database; both log in as the superuser here.
+      const systemUrl = new URL(t.url as string);
+      systemUrl.searchParams.set('application_name', 'tenantdb_split_check');
+      const privileged = await createDatabase({ url: t.url as string, systemUrl: systemUrl.toString(), max: 2 });
+      try {
+        expect(privileged.connections).toBe('split');
+        const a = await tenant('PrivilegedApp');
+        const refusals = [
+          () => withTenantContext(privileged, a, (tx) => tx.select().from(conversations)),
+          () => createTenantClient(privileged, a).tables.conversations.findMany(),
+          () => createTenantClient(privileged, a).query('select 1'),
+        ];
+        for (const refusal of refusals) {
+          const error = await refusal().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error).toBeInstanceOf(TenantDbError);
+          expect((error as TenantDbError).code).toBe('CONFIG_INVALID');
+        }
+        // System work on the system connection is not affected.
+        expect(await withSystemContext(privileged, async () => 'system', { reason: 'split check' })).toBe('system');
+      } finally {
+        await privileged.close();
+      }
+    },
+  );
 });
 
 it('checkDatabaseHealth reports a migrated, safe database', async () => {

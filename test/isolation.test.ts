@@ -17,14 +17,14 @@ import {
   tenantTables,
   withSystemContext,
   withTenantContext,
-  type Database,
   type OrmTransaction,
   type TenantScope,
 } from '../src/index.ts';
 import * as schema from '../src/schema/index.ts';
 import { users } from '../src/schema/index.ts';
-import { sampleRow, tenantForeignKeys } from '../src/tenancy/row-factory.ts';
-import { backend, createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { sampleRow, tenantForeignKeys } from '../src/contract/row-factory.ts';
+import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { systemOf } from './helpers/tenants.ts';
 
 type AnyTable = PgTable & { tenantId: PgColumn; id: PgColumn };
 
@@ -49,14 +49,14 @@ interface Side {
 }
 
 let t: TestDatabase;
-let db: Database;
-let bypass: Database; // superuser connection, no role switch: RLS does not apply
+let db: TestDb;
+let bypass: TestDb; // superuser connection, no role switch: RLS does not apply
 let A: Side;
 let B: Side;
 
 async function makeSide(label: string): Promise<Side> {
   const stamp = randomUUID().slice(0, 8);
-  const { tenant, ownerId } = await provisionTenant(db, {
+  const { tenant, ownerId } = await provisionTenant(systemOf(db), {
     name: `Tenant ${label}`,
     slug: `iso-${label.toLowerCase()}-${stamp}`,
     owner: { email: `owner-${label}-${stamp}@example.test` },
@@ -111,9 +111,9 @@ const inA = <T>(fn: (tx: OrmTransaction, scoped: TenantScope) => Promise<T>) =>
   withTenantContext(db, { tenantId: A.tenantId, userId: A.ownerId }, fn);
 const layer1InA = <T>(fn: (tx: OrmTransaction, scoped: TenantScope) => Promise<T>) =>
   withTenantContext(bypass, { tenantId: A.tenantId, userId: A.ownerId }, fn);
-/** A transaction as tenantdb_app with no tenant context. */
+/** A transaction as tenantdb_app with no tenant context, on the application connection. */
 const noContext = <T>(fn: (tx: OrmTransaction) => Promise<T>) =>
-  db.orm.transaction(async (tx) => {
+  db.tenantTransaction(async (tx) => {
     await tx.execute(sql`set local role tenantdb_app`);
     return fn(tx);
   });
@@ -155,7 +155,7 @@ it('covers every tenant table of the schema', () => {
 
 describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, info) => {
   const table = info.table as AnyTable;
-  const key = keyOf.get(name) as keyof TenantScope & string;
+  const key = keyOf.get(name) as string;
   const fks = tenantForeignKeys(table);
   const canUpdate = info.commands.includes('update');
   const canDelete = info.commands.includes('delete');
@@ -163,7 +163,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
     sampleRow(table, { parents: side.rows, userId: side.spareUserId, globals: side.globals });
   const idOf = (side: Side) => side.rows.get(name) as string;
   const scopedTable = (scoped: TenantScope) =>
-    scoped[key as keyof TenantScope] as unknown as {
+    (scoped.tables as Record<string, unknown>)[key] as {
       findMany(config?: object): Promise<{ tenantId: string }[]>;
       findFirst(config?: object): Promise<unknown>;
       count(where?: unknown): Promise<number>;
@@ -392,7 +392,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
       const seen = await layer1InA((tx) => tx.select().from(table).where(eq(table.tenantId, B.tenantId)));
       expect(seen.length).toBeGreaterThan(0);
       let changed = -1;
-      const outcome = await bypass.orm
+      const outcome = await bypass.dangerouslyPrivilegedOrm
         .transaction(async (tx) => {
           await tx.execute(sql`select tenantdb.open_context(${A.tenantId}::uuid, null, false)`);
           // A harmless change of B's rows, rolled back (triggers may refuse updates outright).

@@ -10,14 +10,15 @@ import {
   verifyApiKey,
   withSystemContext,
   withTenantContext,
-  type Database,
+  type BuiltinSchema,
+  type OrmTransaction,
 } from '../src/index.ts';
 import { apiKeys, connectors, memberRoles, roles, tenantMembers, tenants, users } from '../src/schema/index.ts';
-import { codeOf } from './helpers/tenants.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { codeOf, systemOf, tenantOf } from './helpers/tenants.ts';
+import { createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
 
 let t: TestDatabase;
-let db: Database;
+let db: TestDb;
 beforeAll(async () => {
   t = await createTestDatabase();
   db = t.db;
@@ -28,11 +29,12 @@ afterAll(async () => {
 
 const slug = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 const email = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.test`;
-const system = <T>(fn: Parameters<typeof withSystemContext<T>>[1]) => withSystemContext(db, fn, { reason: 'test' });
+const system = <T>(fn: (tx: OrmTransaction<BuiltinSchema>) => Promise<T>) =>
+  withSystemContext(db, fn, { reason: 'test' });
 
 describe('provisioning', () => {
   it('creates the tenant, its four system roles and the owner (super_admin) in one transaction', async () => {
-    const { tenant, ownerId } = await provisionTenant(db, {
+    const { tenant, ownerId } = await provisionTenant(systemOf(db), {
       name: 'Prov',
       slug: slug('prov'),
       owner: { email: email('o') },
@@ -59,11 +61,11 @@ describe('provisioning', () => {
 
   it('a failure leaves nothing behind (duplicate slug: no tenant, no user)', async () => {
     const taken = slug('dup');
-    await provisionTenant(db, { name: 'First', slug: taken });
+    await provisionTenant(systemOf(db), { name: 'First', slug: taken });
     const ownerEmail = email('never');
-    expect(await codeOf(provisionTenant(db, { name: 'Second', slug: taken, owner: { email: ownerEmail } }))).toBe(
-      'ALREADY_EXISTS',
-    );
+    expect(
+      await codeOf(provisionTenant(systemOf(db), { name: 'Second', slug: taken, owner: { email: ownerEmail } })),
+    ).toBe('ALREADY_EXISTS');
     const [counts] = await db.rawQuery<{ tenants: number; users: number }>(
       `select (select count(*)::int from tenants where slug = $1) as tenants,
               (select count(*)::int from users where email = $2) as users`,
@@ -73,13 +75,13 @@ describe('provisioning', () => {
   });
 
   it('bad input is a typed error before anything runs', async () => {
-    expect(await codeOf(provisionTenant(db, { name: '', slug: slug('x') }))).toBe('INVALID_INPUT');
-    expect(await codeOf(provisionTenant(db, { name: 'X', slug: 'Not A Slug' }))).toBe('INVALID_INPUT');
+    expect(await codeOf(provisionTenant(systemOf(db), { name: '', slug: slug('x') }))).toBe('INVALID_INPUT');
+    expect(await codeOf(provisionTenant(systemOf(db), { name: 'X', slug: 'Not A Slug' }))).toBe('INVALID_INPUT');
   });
 
   it('a failure midway (bad owner email, after the tenant row was written) rolls everything back', async () => {
     const midway = slug('midway');
-    expect(await codeOf(provisionTenant(db, { name: 'X', slug: midway, owner: { email: 'nope' } }))).toBe(
+    expect(await codeOf(provisionTenant(systemOf(db), { name: 'X', slug: midway, owner: { email: 'nope' } }))).toBe(
       'INVALID_INPUT',
     );
     const [n] = await db.rawQuery<{ n: number }>(`select count(*)::int as n from tenants where slug = $1`, [midway]);
@@ -89,15 +91,15 @@ describe('provisioning', () => {
 
 describe('plan limits (enforced by triggers, so raw SQL obeys them)', () => {
   it('max_users: the member past the limit is LIMIT_EXCEEDED naming max_users; inactive members do not count', async () => {
-    const { tenant, ownerId } = await provisionTenant(db, {
+    const { tenant, ownerId } = await provisionTenant(systemOf(db), {
       name: 'Lim',
       slug: slug('lim'),
       owner: { email: email('o') },
     });
     await system((tx) => tx.update(tenants).set({ maxUsers: 3 }).where(eq(tenants.id, tenant.id)));
-    await addMember(db, tenant.id, { email: email('m1') });
-    const second = await addMember(db, tenant.id, { email: email('m2') });
-    const error = await addMember(db, tenant.id, { email: email('m3') }).catch((e: unknown) => e);
+    await addMember(systemOf(db), tenant.id, { email: email('m1') });
+    const second = await addMember(systemOf(db), tenant.id, { email: email('m2') });
+    const error = await addMember(systemOf(db), tenant.id, { email: email('m3') }).catch((e: unknown) => e);
     expect((error as { code?: string }).code).toBe('LIMIT_EXCEEDED');
     expect((error as { limit?: string }).limit).toBe('max_users');
     expect((error as Error).message).toContain('max_users');
@@ -117,7 +119,7 @@ describe('plan limits (enforced by triggers, so raw SQL obeys them)', () => {
     ).toBe('LIMIT_EXCEEDED');
     // Deactivating a member frees a seat.
     await system((tx) => tx.update(tenantMembers).set({ status: 'INACTIVE' }).where(eq(tenantMembers.userId, second)));
-    await addMember(db, tenant.id, { email: email('m4') });
+    await addMember(systemOf(db), tenant.id, { email: email('m4') });
     const [active] = await db.rawQuery<{ n: number }>(
       `select count(*)::int as n from tenant_members where tenant_id = $1 and status = 'ACTIVE'`,
       [tenant.id],
@@ -126,22 +128,22 @@ describe('plan limits (enforced by triggers, so raw SQL obeys them)', () => {
   });
 
   it('max_connectors (default 5): the sixth connector is LIMIT_EXCEEDED; the limit is per tenant', async () => {
-    const a = await provisionTenant(db, { name: 'ConnA', slug: slug('ca'), owner: { email: email('oa') } });
-    const b = await provisionTenant(db, { name: 'ConnB', slug: slug('cb'), owner: { email: email('ob') } });
+    const a = await provisionTenant(systemOf(db), { name: 'ConnA', slug: slug('ca'), owner: { email: email('oa') } });
+    const b = await provisionTenant(systemOf(db), { name: 'ConnB', slug: slug('cb'), owner: { email: email('ob') } });
     expect(a.tenant.maxConnectors).toBe(5);
     const ctxA = { tenantId: a.tenant.id, userId: a.ownerId };
     for (let i = 0; i < 5; i++) {
       await withTenantContext(db, ctxA, (_tx, scoped) =>
-        scoped.connectors.insert({ name: `c${i}`, provider: 'stripe' }),
+        scoped.tables.connectors.insert({ name: `c${i}`, provider: 'stripe' }),
       );
     }
     const error = await withTenantContext(db, ctxA, (_tx, scoped) =>
-      scoped.connectors.insert({ name: 'c6', provider: 'slack' }),
+      scoped.tables.connectors.insert({ name: 'c6', provider: 'slack' }),
     ).catch((e: unknown) => e);
     expect((error as { code?: string }).code).toBe('LIMIT_EXCEEDED');
     expect((error as { limit?: string }).limit).toBe('max_connectors');
     await withTenantContext(db, { tenantId: b.tenant.id, userId: b.ownerId }, (_tx, scoped) =>
-      scoped.connectors.insert({ name: 'b1', provider: 'stripe' }),
+      scoped.tables.connectors.insert({ name: 'b1', provider: 'stripe' }),
     );
     const [n] = await db.rawQuery<{ n: number }>(`select count(*)::int as n from connectors where tenant_id = $1`, [
       a.tenant.id,
@@ -150,7 +152,7 @@ describe('plan limits (enforced by triggers, so raw SQL obeys them)', () => {
   });
 
   it('without the trigger the limit is not enforced (so the test above can fail)', async () => {
-    const { tenant, ownerId } = await provisionTenant(db, {
+    const { tenant, ownerId } = await provisionTenant(systemOf(db), {
       name: 'NoLim',
       slug: slug('nolim'),
       owner: { email: email('o') },
@@ -172,43 +174,42 @@ describe('plan limits (enforced by triggers, so raw SQL obeys them)', () => {
 
 describe('API keys', () => {
   it('stores only a hash, shows the secret once, resolves to its tenant, and can be revoked', async () => {
-    const { tenant, ownerId } = await provisionTenant(db, {
+    const { tenant, ownerId } = await provisionTenant(systemOf(db), {
       name: 'Keys',
       slug: slug('keys'),
       owner: { email: email('o') },
     });
     const ctx = { tenantId: tenant.id, userId: ownerId };
-    const issued = await issueApiKey(db, ctx, { name: 'CI', scopes: ['analytics:read'] });
+    const issued = await issueApiKey(tenantOf(db, ctx), { name: 'CI', scopes: ['analytics:read'] });
     expect(issued.secret.startsWith(`${issued.prefix}_`)).toBe(true);
     const [stored] = await system((tx) => tx.select().from(apiKeys).where(eq(apiKeys.id, issued.id)));
     expect(stored?.prefix).toBe(issued.prefix);
     expect(stored?.keyHash).not.toContain(issued.secret.slice(issued.prefix.length + 1));
     expect(JSON.stringify(stored)).not.toContain(issued.secret);
-    expect(await verifyApiKey(db, issued.secret)).toEqual({
+    expect(await verifyApiKey(systemOf(db), issued.secret)).toEqual({
       keyId: issued.id,
       tenantId: tenant.id,
       scopes: ['analytics:read'],
     });
-    expect(await verifyApiKey(db, `${issued.secret.slice(0, -1)}x`)).toBeUndefined();
-    expect(await verifyApiKey(db, "tdb_' or 1=1 --")).toBeUndefined();
-    expect(await revokeApiKey(db, ctx, issued.id)).toBe(true);
-    expect(await verifyApiKey(db, issued.secret)).toBeUndefined();
+    expect(await verifyApiKey(systemOf(db), `${issued.secret.slice(0, -1)}x`)).toBeUndefined();
+    expect(await verifyApiKey(systemOf(db), "tdb_' or 1=1 --")).toBeUndefined();
+    expect(await revokeApiKey(tenantOf(db, ctx), issued.id)).toBe(true);
+    expect(await verifyApiKey(systemOf(db), issued.secret)).toBeUndefined();
   });
 
   it('expired keys do not verify; a member without api_keys:manage cannot issue one', async () => {
-    const { tenant, ownerId } = await provisionTenant(db, {
+    const { tenant, ownerId } = await provisionTenant(systemOf(db), {
       name: 'Keys2',
       slug: slug('keys2'),
       owner: { email: email('o') },
     });
-    const expired = await issueApiKey(
-      db,
-      { tenantId: tenant.id, userId: ownerId },
-      { name: 'old', expiresAt: new Date(Date.now() - 1000) },
-    );
-    expect(await verifyApiKey(db, expired.secret)).toBeUndefined();
-    const member = await addMember(db, tenant.id, { email: email('m') }, 'member');
-    expect(await codeOf(issueApiKey(db, { tenantId: tenant.id, userId: member }, { name: 'sneaky' }))).toBe(
+    const expired = await issueApiKey(tenantOf(db, { tenantId: tenant.id, userId: ownerId }), {
+      name: 'old',
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    expect(await verifyApiKey(systemOf(db), expired.secret)).toBeUndefined();
+    const member = await addMember(systemOf(db), tenant.id, { email: email('m') }, 'member');
+    expect(await codeOf(issueApiKey(tenantOf(db, { tenantId: tenant.id, userId: member }), { name: 'sneaky' }))).toBe(
       'PERMISSION_DENIED',
     );
   });
@@ -216,13 +217,13 @@ describe('API keys', () => {
 
 describe('the connectors table', () => {
   it('seed 003 columns and statuses exist', async () => {
-    const { tenant, ownerId } = await provisionTenant(db, {
+    const { tenant, ownerId } = await provisionTenant(systemOf(db), {
       name: 'Cols',
       slug: slug('cols'),
       owner: { email: email('o') },
     });
     const row = await withTenantContext(db, { tenantId: tenant.id, userId: ownerId }, (_tx, scoped) =>
-      scoped.connectors.insert({
+      scoped.tables.connectors.insert({
         name: 'GA',
         provider: 'google-analytics',
         status: 'ERROR',

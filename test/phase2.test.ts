@@ -1,13 +1,13 @@
 /** Seed 001's phase-2 rules: one snapshot per tenant per day; connectors deleted without data loss. */
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withSystemContext, withTenantContext, type Database, type TenantContext } from '../src/index.ts';
+import { withSystemContext, withTenantContext, type TenantContext } from '../src/index.ts';
 import { analyticsSnapshots, conversations, costEvents, tasks, widgets } from '../src/schema/index.ts';
 import { codeOf, ownerContext } from './helpers/tenants.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
 
 let t: TestDatabase;
-let db: Database;
+let db: TestDb;
 let A: TenantContext;
 let B: TenantContext;
 
@@ -28,7 +28,7 @@ describe('analytics snapshots', () => {
     const day = '2026-03-01';
     const upsert = (ctx: TenantContext, sessions: number) =>
       withTenantContext(db, ctx, (_tx, scoped) =>
-        scoped.analyticsSnapshots.upsert(
+        scoped.tables.analyticsSnapshots.upsert(
           { date: day, sessions, users: 1, revenue: '10.50' },
           { target: [analyticsSnapshots.date], set: { sessions } },
         ),
@@ -37,7 +37,7 @@ describe('analytics snapshots', () => {
     const second = await upsert(A, 250);
     expect(second.id).toBe(first.id);
     const rows = await withTenantContext(db, A, (_tx, scoped) =>
-      scoped.analyticsSnapshots.findMany({ where: eq(analyticsSnapshots.date, day) }),
+      scoped.tables.analyticsSnapshots.findMany({ where: eq(analyticsSnapshots.date, day) }),
     );
     expect(rows.map((r) => [r.sessions, r.revenue])).toEqual([[250, '10.50']]);
     // A plain second insert for the same day is refused by the unique key.
@@ -48,8 +48,12 @@ describe('analytics snapshots', () => {
 
   it('the same date is allowed for different tenants', async () => {
     const day = '2026-03-02';
-    await withTenantContext(db, A, (_tx, scoped) => scoped.analyticsSnapshots.insert({ date: day, sessions: 1 }));
-    await withTenantContext(db, B, (_tx, scoped) => scoped.analyticsSnapshots.insert({ date: day, sessions: 2 }));
+    await withTenantContext(db, A, (_tx, scoped) =>
+      scoped.tables.analyticsSnapshots.insert({ date: day, sessions: 1 }),
+    );
+    await withTenantContext(db, B, (_tx, scoped) =>
+      scoped.tables.analyticsSnapshots.insert({ date: day, sessions: 2 }),
+    );
     const [n] = await db.rawQuery<{ n: number }>(`select count(*)::int as n from analytics_snapshots where date = $1`, [
       day,
     ]);
@@ -60,20 +64,26 @@ describe('analytics snapshots', () => {
 describe('deleting a connector', () => {
   it("sets connector_id to NULL on its snapshots and tasks and keeps the rows (and the row's tenant)", async () => {
     const { connectorId, snapshotId, taskId } = await withTenantContext(db, A, async (_tx, scoped) => {
-      const connector = await scoped.connectors.insert({ name: 'GA', provider: 'google-analytics' });
-      const snapshot = await scoped.analyticsSnapshots.insert({
+      const connector = await scoped.tables.connectors.insert({ name: 'GA', provider: 'google-analytics' });
+      const snapshot = await scoped.tables.analyticsSnapshots.insert({
         date: '2026-04-01',
         connectorId: connector.id,
         sessions: 5,
       });
-      const task = await scoped.tasks.insert({ type: 'sync', moduleSlug: 'growth-pulse', connectorId: connector.id });
+      const task = await scoped.tables.tasks.insert({
+        type: 'sync',
+        moduleSlug: 'growth-pulse',
+        connectorId: connector.id,
+      });
       return { connectorId: connector.id, snapshotId: snapshot.id, taskId: task.id };
     });
-    const deleted = await withTenantContext(db, A, (_tx, scoped) => scoped.connectors.delete(sql`id = ${connectorId}`));
+    const deleted = await withTenantContext(db, A, (_tx, scoped) =>
+      scoped.tables.connectors.delete(sql`id = ${connectorId}`),
+    );
     expect(deleted.length).toBe(1);
     const [snapshot, task] = await withTenantContext(db, A, async (_tx, scoped) => [
-      await scoped.analyticsSnapshots.findFirst({ where: eq(analyticsSnapshots.id, snapshotId) }),
-      await scoped.tasks.findFirst({ where: eq(tasks.id, taskId) }),
+      await scoped.tables.analyticsSnapshots.findFirst({ where: eq(analyticsSnapshots.id, snapshotId) }),
+      await scoped.tables.tasks.findFirst({ where: eq(tasks.id, taskId) }),
     ]);
     expect(snapshot).toMatchObject({ tenantId: A.tenantId, connectorId: null, sessions: 5 });
     expect(task).toMatchObject({ tenantId: A.tenantId, connectorId: null, moduleSlug: 'growth-pulse' });
@@ -99,12 +109,12 @@ describe('deleting a connector', () => {
 
   it("a snapshot or task can never point at another tenant's connector", async () => {
     const bConnector = await withTenantContext(db, B, (_tx, scoped) =>
-      scoped.connectors.insert({ name: 'B', provider: 'stripe' }),
+      scoped.tables.connectors.insert({ name: 'B', provider: 'stripe' }),
     );
     expect(
       await codeOf(
         withTenantContext(db, A, (_tx, scoped) =>
-          scoped.analyticsSnapshots.insert({ date: '2026-06-01', connectorId: bConnector.id }),
+          scoped.tables.analyticsSnapshots.insert({ date: '2026-06-01', connectorId: bConnector.id }),
         ),
       ),
     ).toBe('CROSS_TENANT_REFERENCE');
@@ -119,9 +129,9 @@ describe('deleting a connector', () => {
 describe('other optional references keep their rows', () => {
   it('deleting a widget or a conversation nulls the reference only', async () => {
     const ids = await withTenantContext(db, A, async (_tx, scoped) => {
-      const widget = await scoped.widgets.insert({ name: 'Site', domainWhitelist: ['https://acme.test'] });
-      const conversation = await scoped.conversations.insert({ title: 'From the widget', widgetId: widget.id });
-      const cost = await scoped.costEvents.insert({
+      const widget = await scoped.tables.widgets.insert({ name: 'Site', domainWhitelist: ['https://acme.test'] });
+      const conversation = await scoped.tables.conversations.insert({ title: 'From the widget', widgetId: widget.id });
+      const cost = await scoped.tables.costEvents.insert({
         service: 'llm',
         costUsd: '0.001200',
         conversationId: conversation.id,

@@ -11,18 +11,16 @@ import {
   addMember,
   assignRole,
   can,
-  canInTransaction,
   createRole,
   PermissionError,
   provisionTenant,
   requirePermission,
-  requirePermissionInTransaction,
   tenantTables,
   withSystemContext,
   withTenantContext,
-  type Database,
   type OrmTransaction,
   type TenantContext,
+  type TenantScope,
 } from '../src/index.ts';
 import {
   connectors,
@@ -36,8 +34,9 @@ import {
   users,
 } from '../src/schema/index.ts';
 import type { RawSession } from '../src/db/database.ts';
-import { sampleRow } from '../src/tenancy/row-factory.ts';
-import { backend, createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { sampleRow } from '../src/contract/row-factory.ts';
+import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { systemOf, tenantOf } from './helpers/tenants.ts';
 
 type AnyTable = PgTable & { tenantId: PgColumn; id: PgColumn; updatedAt: PgColumn };
 
@@ -50,7 +49,7 @@ interface Org {
 }
 
 let t: TestDatabase;
-let db: Database;
+let db: TestDb;
 let checks = 0;
 
 /** The system role a membership role starts with (src/tenants/provision.ts). */
@@ -79,7 +78,7 @@ const systemRolesOf = (tenantId: string, userId: string) =>
  * with addMember hold no role at all). System context, as addMember itself.
  */
 async function member(tenantId: string, email: string, role: 'admin' | 'member' | 'viewer'): Promise<string> {
-  const userId = await addMember(db, tenantId, { email }, role);
+  const userId = await addMember(systemOf(db), tenantId, { email }, role);
   await withSystemContext(db, (tx) =>
     tx.execute(sql`insert into member_roles (tenant_id, member_id, role_id)
       select m.tenant_id, m.id, r.id from tenant_members m join roles r on r.tenant_id = m.tenant_id
@@ -92,7 +91,7 @@ async function member(tenantId: string, email: string, role: 'admin' | 'member' 
 async function org(label: string): Promise<Org> {
   const stamp = randomUUID().slice(0, 8);
   const email = (who: string) => `${who}-${label.toLowerCase()}-${stamp}@example.test`;
-  const { tenant, ownerId } = await provisionTenant(db, {
+  const { tenant, ownerId } = await provisionTenant(systemOf(db), {
     name: label,
     slug: `rbac-${label.toLowerCase()}-${stamp}`,
     owner: { email: email('owner') },
@@ -227,31 +226,31 @@ describe('system roles and can()', () => {
     check(await systemRolesOf(A.tenantId, A.ownerId), ['super_admin']);
     const stamp = randomUUID().slice(0, 8);
     for (const role of ['admin', 'member', 'viewer'] as const) {
-      const userId = await addMember(db, A.tenantId, { email: `plain-${role}-${stamp}@example.test` }, role);
+      const userId = await addMember(systemOf(db), A.tenantId, { email: `plain-${role}-${stamp}@example.test` }, role);
       check(await systemRolesOf(A.tenantId, userId), [DEFAULT_ROLE[role]], `addMember(${role})`);
     }
     // Changing the membership role replaces the default role: a demoted admin loses org_admin.
-    const demoted = await addMember(db, A.tenantId, { email: `demoted-${stamp}@example.test` }, 'admin');
-    await addMember(db, A.tenantId, { email: `demoted-${stamp}@example.test` }, 'member');
+    const demoted = await addMember(systemOf(db), A.tenantId, { email: `demoted-${stamp}@example.test` }, 'admin');
+    await addMember(systemOf(db), A.tenantId, { email: `demoted-${stamp}@example.test` }, 'member');
     check(await systemRolesOf(A.tenantId, demoted), ['org_member'], 'admin demoted to member');
     check(await dbHasPermission(A, demoted, 'members', 'manage'), false);
   });
 
   it('the owner has connectors:manage; a plain member has conversations:write but not connectors:manage', async () => {
-    check(await can(db, as(A, A.ownerId), 'connectors', 'manage'), true);
-    check(await can(db, as(A, A.adminId), 'connectors', 'manage'), true);
-    check(await can(db, as(A, A.adminId), 'billing', 'manage'), false);
-    check(await can(db, as(A, A.memberId), 'conversations', 'write'), true);
-    check(await can(db, as(A, A.memberId), 'connectors', 'read'), true);
-    check(await can(db, as(A, A.memberId), 'connectors', 'manage'), false);
-    check(await can(db, as(A, A.memberId), 'members', 'manage'), false);
+    check(await can(tenantOf(db, as(A, A.ownerId)), 'connectors', 'manage'), true);
+    check(await can(tenantOf(db, as(A, A.adminId)), 'connectors', 'manage'), true);
+    check(await can(tenantOf(db, as(A, A.adminId)), 'billing', 'manage'), false);
+    check(await can(tenantOf(db, as(A, A.memberId)), 'conversations', 'write'), true);
+    check(await can(tenantOf(db, as(A, A.memberId)), 'connectors', 'read'), true);
+    check(await can(tenantOf(db, as(A, A.memberId)), 'connectors', 'manage'), false);
+    check(await can(tenantOf(db, as(A, A.memberId)), 'members', 'manage'), false);
   });
 
   it('can() agrees with the database for every permission and member', async () => {
     for (const userId of [A.ownerId, A.adminId, A.memberId]) {
       for (const { resource, action } of catalogue) {
         check(
-          await can(db, as(A, userId), resource, action),
+          await can(tenantOf(db, as(A, userId)), resource, action),
           await dbHasPermission(A, userId, resource, action),
           `${resource}:${action}`,
         );
@@ -260,52 +259,63 @@ describe('system roles and can()', () => {
     // A viewer: the roles answer for reads; every other action is refused by the database
     // (the `_writable_` policies), and can() says so.
     for (const { resource, action } of catalogue) {
-      const allowed = await can(db, as(A, A.viewerId), resource, action);
+      const allowed = await can(tenantOf(db, as(A, A.viewerId)), resource, action);
       if (action === 'read') check(allowed, await dbHasPermission(A, A.viewerId, resource, action));
       else check(allowed, false, `viewer ${resource}:${action}`);
     }
     // The application acting for the tenant (no user) is not narrowed.
-    check(await can(db, as(A, undefined), 'billing', 'manage'), true);
+    check(await can(tenantOf(db, as(A, undefined)), 'billing', 'manage'), true);
     check(await dbHasPermission(A, undefined, 'billing', 'manage'), true);
   });
 
-  it('canInTransaction sees the open transaction; requirePermission throws PERMISSION_DENIED naming the permission', async () => {
-    check(await withTenantContext(db, as(A, A.memberId), (tx) => canInTransaction(tx, 'tasks', 'create')), true);
+  it("can() with withTenantContext's scope sees the open transaction; requirePermission throws PERMISSION_DENIED naming the permission", async () => {
+    check(await withTenantContext(db, as(A, A.memberId), (_tx, scope) => can(scope, 'tasks', 'create')), true);
     const error = await refused(
-      requirePermission(db, as(A, A.memberId), 'connectors', 'manage'),
+      requirePermission(tenantOf(db, as(A, A.memberId)), 'connectors', 'manage'),
       'PERMISSION_DENIED',
       /connectors:manage/,
     );
     check(error instanceof PermissionError, true);
     await refused(
-      withTenantContext(db, as(A, A.memberId), (tx) => requirePermissionInTransaction(tx, 'billing', 'manage')),
+      withTenantContext(db, as(A, A.memberId), (_tx, scope) => requirePermission(scope, 'billing', 'manage')),
       'PERMISSION_DENIED',
       /billing:manage/,
     );
-    await requirePermission(db, as(A, A.ownerId), 'billing', 'manage');
-    await withTenantContext(db, as(A, A.ownerId), (tx) => requirePermissionInTransaction(tx, 'billing', 'manage'));
+    await requirePermission(tenantOf(db, as(A, A.ownerId)), 'billing', 'manage');
+    await withTenantContext(db, as(A, A.ownerId), (_tx, scope) => requirePermission(scope, 'billing', 'manage'));
   });
 
   it('fails closed: no context, unknown permissions, malformed names, strangers', async () => {
     // On the privileged connection with no context, has_permission() alone would say true.
     check(
-      await db.orm.transaction((tx) =>
+      await db.dangerouslyPrivilegedOrm.transaction((tx) =>
         scalar<boolean>(tx, sql`select tenantdb.has_permission('billing', 'manage') as value`),
       ),
       true,
     );
+    // A hand-made tenant scope (a JavaScript caller can pass anything) over that transaction:
+    // can() asks the database whether a context is open, so it still fails closed.
     await refused(
-      db.orm.transaction((tx) => canInTransaction(tx, 'billing', 'manage')),
+      db.dangerouslyPrivilegedOrm.transaction((tx) => {
+        const forged: TenantScope = {
+          kind: 'tenant',
+          context: { tenantId: A.tenantId, userId: A.ownerId },
+          tables: {},
+          transaction: (fn) => fn(tx, forged),
+        };
+        return can(forged, 'billing', 'manage');
+      }),
       'TENANT_CONTEXT_MISSING',
     );
+    // A system scope is not a tenant scope.
     await refused(
-      withSystemContext(db, (tx) => canInTransaction(tx, 'billing', 'manage')),
+      withSystemContext(db, (_tx, system) => can(system as unknown as TenantScope, 'billing', 'manage')),
       'TENANT_CONTEXT_MISSING',
     );
-    await refused(can(db, as(A, undefined), 'conectors', 'manage'), 'INVALID_INPUT', /conectors:manage/);
-    await refused(can(db, as(A, A.ownerId), "connectors'; --", 'manage'), 'INVALID_INPUT');
+    await refused(can(tenantOf(db, as(A, undefined)), 'conectors', 'manage'), 'INVALID_INPUT', /conectors:manage/);
+    await refused(can(tenantOf(db, as(A, A.ownerId)), "connectors'; --", 'manage'), 'INVALID_INPUT');
     const B = await org('Stranger');
-    await refused(can(db, as(A, B.ownerId), 'connectors', 'read'), 'NOT_A_MEMBER');
+    await refused(can(tenantOf(db, as(A, B.ownerId)), 'connectors', 'read'), 'NOT_A_MEMBER');
   });
 });
 
@@ -452,11 +462,11 @@ describe('members:manage and roles:manage', () => {
       /role_permissions_(grant_)?rbac_insert/,
     );
     await refused(
-      createRole(db, as(A, A.memberId), { name: 'mine', permissions: ['connectors:manage'] }),
+      createRole(tenantOf(db, as(A, A.memberId)), { name: 'mine', permissions: ['connectors:manage'] }),
       'PERMISSION_DENIED',
       /roles_rbac_insert/,
     );
-    await refused(assignRole(db, as(A, A.memberId), A.memberId, 'super_admin'), 'PERMISSION_DENIED');
+    await refused(assignRole(tenantOf(db, as(A, A.memberId)), A.memberId, 'super_admin'), 'PERMISSION_DENIED');
     check(await dbHasPermission(A, A.memberId, 'connectors', 'manage'), false);
     check(
       (await withSystemContext(db, (tx) => tx.select().from(tenantMembers).where(eq(tenantMembers.userId, spare))))
@@ -473,9 +483,9 @@ describe('members:manage and roles:manage', () => {
         .insert(memberRoles)
         .values({ memberId: (member as { id: string }).id, roleId: (role as { id: string }).id });
     });
-    check(await can(db, as(A, spare), 'conversations', 'write'), true);
-    await assignRole(db, as(A, A.adminId), spare, 'agent_user');
-    await assignRole(db, as(A, A.adminId), spare, 'agent_user'); // idempotent
+    check(await can(tenantOf(db, as(A, spare)), 'conversations', 'write'), true);
+    await assignRole(tenantOf(db, as(A, A.adminId)), spare, 'agent_user');
+    await assignRole(tenantOf(db, as(A, A.adminId)), spare, 'agent_user'); // idempotent
     const held = await withTenantContext(db, as(A, spare), (tx) =>
       tx
         .select({ name: roles.name })
@@ -494,22 +504,25 @@ describe('members:manage and roles:manage', () => {
   it('nobody grants more than they hold: an org_admin cannot become super_admin or hand out billing:manage', async () => {
     const { memberId: adminMemberId, superAdminId } = await ids(A, A.adminId);
     await refused(
-      assignRole(db, as(A, A.adminId), A.adminId, 'super_admin'),
+      assignRole(tenantOf(db, as(A, A.adminId)), A.adminId, 'super_admin'),
       'PERMISSION_DENIED',
       /member_roles_grant_rbac_insert/,
     );
     await refused(
-      createRole(db, as(A, A.adminId), { name: `payer-${randomUUID().slice(0, 6)}`, permissions: ['billing:manage'] }),
+      createRole(tenantOf(db, as(A, A.adminId)), {
+        name: `payer-${randomUUID().slice(0, 6)}`,
+        permissions: ['billing:manage'],
+      }),
       'PERMISSION_DENIED',
       /role_permissions_grant_rbac_insert/,
     );
     check(await dbHasPermission(A, A.adminId, 'billing', 'manage'), false);
     // What the admin holds, the admin may grant; the owner may grant anything.
-    await createRole(db, as(A, A.adminId), {
+    await createRole(tenantOf(db, as(A, A.adminId)), {
       name: `conn-${randomUUID().slice(0, 6)}`,
       permissions: ['connectors:manage'],
     });
-    await createRole(db, as(A, A.ownerId), {
+    await createRole(tenantOf(db, as(A, A.ownerId)), {
       name: `pay-${randomUUID().slice(0, 6)}`,
       permissions: ['billing:manage'],
     });
@@ -804,7 +817,7 @@ describe('custom roles', () => {
 
   it('the owner creates connector_admin, assigns it to a plain member, who can then add a connector', async () => {
     await refused(insertConnector(A.memberId, 'before'), 'PERMISSION_DENIED');
-    const role = await createRole(db, as(A, A.ownerId), {
+    const role = await createRole(tenantOf(db, as(A, A.ownerId)), {
       name: 'connector_admin',
       description: 'Manages connectors',
       permissions: ['connectors:manage', 'connectors:read'],
@@ -822,33 +835,36 @@ describe('custom roles', () => {
       { resource: 'connectors', action: 'manage' },
       { resource: 'connectors', action: 'read' },
     ]);
-    check(await can(db, as(A, A.memberId), 'connectors', 'manage'), false);
-    await assignRole(db, as(A, A.ownerId), A.memberId, 'connector_admin');
-    check(await can(db, as(A, A.memberId), 'connectors', 'manage'), true);
+    check(await can(tenantOf(db, as(A, A.memberId)), 'connectors', 'manage'), false);
+    await assignRole(tenantOf(db, as(A, A.ownerId)), A.memberId, 'connector_admin');
+    check(await can(tenantOf(db, as(A, A.memberId)), 'connectors', 'manage'), true);
     const [row] = await insertConnector(A.memberId, 'after');
     check(row?.tenantId, A.tenantId);
     // Still no roles:manage: the member cannot pass roles on.
-    await refused(assignRole(db, as(A, A.memberId), A.viewerId, 'connector_admin'), 'PERMISSION_DENIED');
+    await refused(assignRole(tenantOf(db, as(A, A.memberId)), A.viewerId, 'connector_admin'), 'PERMISSION_DENIED');
   });
 
   it('typed errors for unknown permissions, roles and members; names are unique per tenant', async () => {
     await refused(
-      createRole(db, as(A, A.ownerId), { name: 'typo', permissions: ['conectors:manage'] }),
+      createRole(tenantOf(db, as(A, A.ownerId)), { name: 'typo', permissions: ['conectors:manage'] }),
       'INVALID_INPUT',
       /conectors:manage/,
     );
-    await refused(createRole(db, as(A, A.ownerId), { name: 'bad', permissions: ['connectors'] }), 'INVALID_INPUT');
-    await refused(assignRole(db, as(A, A.ownerId), A.memberId, 'no_such_role'), 'INVALID_INPUT');
-    await refused(assignRole(db, as(A, A.ownerId), await newUser('outsider'), 'org_member'), 'NOT_A_MEMBER');
-    await refused(assignRole(db, as(A, A.ownerId), 'bob', 'org_member'), 'INVALID_USER_ID');
     await refused(
-      createRole(db, as(A, A.ownerId), { name: 'org_admin', permissions: [] }),
+      createRole(tenantOf(db, as(A, A.ownerId)), { name: 'bad', permissions: ['connectors'] }),
+      'INVALID_INPUT',
+    );
+    await refused(assignRole(tenantOf(db, as(A, A.ownerId)), A.memberId, 'no_such_role'), 'INVALID_INPUT');
+    await refused(assignRole(tenantOf(db, as(A, A.ownerId)), await newUser('outsider'), 'org_member'), 'NOT_A_MEMBER');
+    await refused(assignRole(tenantOf(db, as(A, A.ownerId)), 'bob', 'org_member'), 'INVALID_USER_ID');
+    await refused(
+      createRole(tenantOf(db, as(A, A.ownerId)), { name: 'org_admin', permissions: [] }),
       'ALREADY_EXISTS',
       /already has a role named "org_admin"/,
     );
     // Another tenant may use the same name.
     const B = await org('CustomB');
-    const other = await createRole(db, as(B, B.ownerId), { name: 'connector_admin', permissions: [] });
+    const other = await createRole(tenantOf(db, as(B, B.ownerId)), { name: 'connector_admin', permissions: [] });
     check(other.tenantId, B.tenantId);
   });
 });

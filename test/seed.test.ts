@@ -7,20 +7,13 @@ import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSampleData, SAMPLE_TENANTS, type SampleTenant } from '../src/demo/sample-data.ts';
 import { chunkText, embed } from '../src/knowledge/embedder.ts';
-import {
-  globalTables,
-  tenantTables,
-  withSystemContext,
-  withTenantContext,
-  type Database,
-  type OrmTransaction,
-} from '../src/index.ts';
+import { globalTables, tenantTables, withSystemContext, withTenantContext, type OrmTransaction } from '../src/index.ts';
 import { EMBEDDING_DIMENSIONS } from '../src/schema/knowledge.ts';
-import { tenantForeignKeys } from '../src/tenancy/row-factory.ts';
-import { backend, createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { tenantForeignKeys } from '../src/contract/row-factory.ts';
+import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
 
 let t: TestDatabase;
-let db: Database;
+let db: TestDb;
 let sample: SampleTenant[];
 let firstSeedMs = 0;
 

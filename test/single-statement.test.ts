@@ -13,14 +13,13 @@ import {
   setTenantStatus,
   withSystemContext,
   withTenantContext,
-  type Database,
 } from '../src/index.ts';
 import { conversations } from '../src/schema/index.ts';
-import { createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
-import { codeOf, ownerContext } from './helpers/tenants.ts';
+import { connections, createTestDatabase, isServer, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { codeOf, ownerContext, systemOf } from './helpers/tenants.ts';
 
 let t: TestDatabase;
-let db: Database;
+let db: TestDb;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -94,9 +93,9 @@ describe.skipIf(!isServer)('round trips on a server', () => {
 
       await relayed.rawQuery('select id from conversations where tenant_id = $1', [a.tenantId]);
       const bare = relay.take();
-      const inserted = await tenant.conversations.insert({ title: 'one trip' });
+      const inserted = await tenant.tables.conversations.insert({ title: 'one trip' });
       const insert = relay.take();
-      const found = await tenant.conversations.findFirst({ where: (c, { eq }) => eq(c.id, inserted.id) });
+      const found = await tenant.tables.conversations.findFirst({ where: (c, { eq }) => eq(c.id, inserted.id) });
       const read = relay.take();
       const counted = await tenant.run((q) => q.select({ n: sql<number>`count(*)::int` }).from(conversations));
       const run = relay.take();
@@ -106,7 +105,7 @@ describe.skipIf(!isServer)('round trips on a server', () => {
       );
       const query = relay.take();
       // The multi-statement path, for contrast: BEGIN with open_context, the statement, COMMIT.
-      await withTenantContext(relayed, a, (_tx, scoped) => scoped.conversations.findMany());
+      await withTenantContext(relayed, a, (_tx, scoped) => scoped.tables.conversations.findMany());
       const transaction = relay.take();
 
       expect(found?.title).toBe('one trip');
@@ -136,10 +135,10 @@ describe.skipIf(!isServer)('BEGIN travels with the first statement', () => {
       await relayed.rawQuery('select 1');
       relay.take();
 
-      expect(await relayed.orm.transaction(async () => 'nothing')).toBe('nothing');
+      expect(await relayed.tenantTransaction(async () => 'nothing')).toBe('nothing');
       const empty = relay.take();
       await expect(
-        relayed.orm.transaction(async () => {
+        relayed.tenantTransaction(async () => {
           throw new Error('before any statement');
         }),
       ).rejects.toThrow('before any statement');
@@ -154,7 +153,7 @@ describe.skipIf(!isServer)('BEGIN travels with the first statement', () => {
       const after = await relayed.rawQuery<{ status: string }>(
         `select current_user as status union all select coalesce(nullif(current_setting('app.current_tenant_id', true), ''), 'none')`,
       );
-      await withTenantContext(relayed, a, (_tx, scoped) => scoped.conversations.insert({ title: 'after' }));
+      await withTenantContext(relayed, a, (_tx, scoped) => scoped.tables.conversations.insert({ title: 'after' }));
 
       expect({ empty, thrown, missing, failed }).toEqual({
         empty: 0,
@@ -184,11 +183,16 @@ describe('the context lives exactly as long as the statement', () => {
     const single = await t.connect({ max: 1 });
     try {
       const a = await ownerContext(single, 'Leaves');
-      await createTenantClient(single, a).conversations.insert({ title: 'x' });
-      const [after] = await single.rawQuery<{ role: string; tenant: string | null }>(
-        `select current_user as role, nullif(current_setting('app.current_tenant_id', true), '') as tenant`,
-      );
-      expect(after).toEqual({ role: 'postgres', tenant: null });
+      await createTenantClient(single, a).tables.conversations.insert({ title: 'x' });
+      // Asked on the application connection (in split mode rawQuery's system connection is
+      // another one): the role is its login again, the tenant unset.
+      const after = await single.tenantTransaction(async (tx) => {
+        const result = await tx.execute(
+          sql`select current_user::text as role, nullif(current_setting('app.current_tenant_id', true), '') as tenant`,
+        );
+        return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows)[0];
+      });
+      expect(after).toEqual({ role: connections === 'split' ? 'tenantdb_app' : 'postgres', tenant: null });
     } finally {
       await single.close();
     }
@@ -197,8 +201,8 @@ describe('the context lives exactly as long as the statement', () => {
   it('sees only its tenant, and the same raw statement without the role switch sees everyone (the attack works unprotected)', async () => {
     const a = await ownerContext(db, 'SeesA');
     const b = await ownerContext(db, 'SeesB');
-    await createTenantClient(db, a).conversations.insert({ title: 'a' });
-    await createTenantClient(db, b).conversations.insert([{ title: 'b1' }, { title: 'b2' }]);
+    await createTenantClient(db, a).tables.conversations.insert({ title: 'a' });
+    await createTenantClient(db, b).tables.conversations.insert([{ title: 'b1' }, { title: 'b2' }]);
     const rawCount = (client: ReturnType<typeof createTenantClient>) =>
       client.run(async (q) => (await q.select({ id: conversations.id }).from(conversations)).length);
 
@@ -248,10 +252,10 @@ describe("another caller's open transaction", () => {
     const gate = signal();
     const isOpen = signal();
     const transaction = withTenantContext(db, a, async (_tx, scoped) => {
-      await scoped.conversations.insert({ title: 'inside a' });
+      await scoped.tables.conversations.insert({ title: 'inside a' });
       isOpen.fire();
       await gate.fired;
-      return scoped.conversations.count();
+      return scoped.tables.conversations.count();
     });
     await isOpen.fired;
     const single = createTenantClient(db, b).query<{ tenant: string; n: number }>(
@@ -311,7 +315,7 @@ describe('one statement, all or nothing', () => {
         ),
       );
       expect(failed).toBeDefined();
-      expect(await tenant.conversations.count()).toBe(0);
+      expect(await tenant.tables.conversations.count()).toBe(0);
       // The same through query(): a typed error, nothing kept.
       const queryFailed = await codeOf(
         tenant.query(
@@ -320,9 +324,9 @@ describe('one statement, all or nothing', () => {
         ),
       );
       expect(queryFailed).toBeDefined();
-      expect(await tenant.conversations.count()).toBe(0);
-      await tenant.conversations.insert({ title: 'after' });
-      expect(await tenant.conversations.count()).toBe(1);
+      expect(await tenant.tables.conversations.count()).toBe(0);
+      await tenant.tables.conversations.insert({ title: 'after' });
+      expect(await tenant.tables.conversations.count()).toBe(1);
     } finally {
       await single.close();
     }
@@ -338,23 +342,23 @@ describe('one statement, all or nothing', () => {
       }),
     );
     expect(code).toBe('STATEMENT_LIMIT');
-    const titles = await tenant.conversations.findMany();
+    const titles = await tenant.tables.conversations.findMany();
     expect(titles.map((c) => c.title).filter((title) => title === 'second')).toEqual([]);
     // Several statements belong in transaction(), which is atomic.
     await tenant.transaction(async (tx) => {
       await tx.insert(conversations).values({ title: 'x1' });
       await tx.insert(conversations).values({ title: 'x2' });
     });
-    expect(await tenant.conversations.count(sql`${conversations.title} in ('x1', 'x2')`)).toBe(2);
+    expect(await tenant.tables.conversations.count(sql`${conversations.title} in ('x1', 'x2')`)).toBe(2);
   });
 
   it('a suspended tenant reads but cannot write (TENANT_SUSPENDED), through the same single round trip', async () => {
     const a = await ownerContext(db, 'Paused');
     const tenant = createTenantClient(db, a);
-    await tenant.conversations.insert({ title: 'before' });
-    await setTenantStatus(db, a.tenantId, 'SUSPENDED');
-    expect((await tenant.conversations.findMany()).length).toBe(1);
-    expect(await codeOf(tenant.conversations.insert({ title: 'during' }))).toBe('TENANT_SUSPENDED');
+    await tenant.tables.conversations.insert({ title: 'before' });
+    await setTenantStatus(systemOf(db), a.tenantId, 'SUSPENDED');
+    expect((await tenant.tables.conversations.findMany()).length).toBe(1);
+    expect(await codeOf(tenant.tables.conversations.insert({ title: 'during' }))).toBe('TENANT_SUSPENDED');
     expect(await countOf(a.tenantId)).toBe(1);
   });
 
@@ -362,7 +366,7 @@ describe('one statement, all or nothing', () => {
     const a = await ownerContext(db, 'Owner');
     const b = await ownerContext(db, 'Stranger');
     const code = await codeOf(
-      createTenantClient(db, { tenantId: a.tenantId, userId: b.userId }).conversations.insert({ title: 'no' }),
+      createTenantClient(db, { tenantId: a.tenantId, userId: b.userId }).tables.conversations.insert({ title: 'no' }),
     );
     expect(code).toBe('NOT_A_MEMBER');
     expect(await countOf(a.tenantId)).toBe(0);

@@ -11,7 +11,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createDatabase, migrate, type BuiltinSchema, type CreateDatabaseOptions, type Database } from '../../src/index.ts';
+import {
+  createDatabase,
+  migrate,
+  type BuiltinSchema,
+  type CreateDatabaseOptions,
+  type Database,
+} from '../../src/index.ts';
 
 export type TestDb = Database<BuiltinSchema>;
 
