@@ -16,6 +16,10 @@ import { statementRouter } from './statement-router.ts';
 
 type DrizzleQueryConfig = pg.QueryConfig & { rowMode?: string; types?: unknown };
 
+// The explicit transaction block around a single statement and its context (see PrefixedQuery).
+const BEGIN = { text: 'BEGIN', values: [] };
+const COMMIT = { text: 'COMMIT', values: [] };
+
 function createPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max });
   // A backend that dies while idle in the pool (restart, pg_terminate_backend) emits 'error' on
@@ -123,16 +127,23 @@ export function createNodePostgresDatabase<TSchema extends Schema>(options: {
       try {
         return await queryWithPrefix(
           client,
-          [{ text: OPEN_CONTEXT_SQL, values: openContextValues(context) }],
+          [BEGIN, { text: OPEN_CONTEXT_SQL, values: openContextValues(context) }],
           (status) => context.onStatus(status ?? ''),
           config,
           values,
+          [COMMIT],
         );
       } catch (error) {
-        // A statement error leaves the connection ready (the server rolled back at the Sync); a
-        // dead backend or a broken socket does not, so that client is discarded.
+        // A statement error leaves the connection in the failed transaction block the pipeline
+        // opened (the server skipped the COMMIT): roll it back. A dead backend or a broken socket
+        // cannot be rolled back, so that client is discarded.
         const severity = (error as { severity?: unknown }).severity;
         broken = severity !== 'ERROR';
+        if (!broken) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+        }
         throw error;
       } finally {
         client.release(broken);

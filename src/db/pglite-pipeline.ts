@@ -14,10 +14,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * PGlite's counterpart of the server pipeline (PrefixedQuery): `open_context` and one statement
- * as extended-protocol messages before a single Sync, so PostgreSQL runs both in one implicit
- * transaction — the context holds for the statement and ends at the Sync, and an error anywhere
- * rolls both back. PGlite's own `query()` makes six calls into the WASM instance per statement
+ * PGlite's counterpart of the server pipeline (PrefixedQuery): `BEGIN`, `open_context`, one
+ * statement and `COMMIT` as extended-protocol messages before a single Sync, the same explicit
+ * block as on a server — the context holds for the statement and ends at the COMMIT, and an
+ * error anywhere rolls all of it back. PGlite's own `query()` makes six calls into the WASM instance per statement
  * (parse, describe, bind, describe, execute, sync); this makes two for both statements: the
  * first sends the context and parses the statement, the second binds (with the parameter types
  * the first reported), executes and syncs.
@@ -35,9 +35,13 @@ export function queryInPipeline<T>(
   return client._runExclusiveTransaction(() =>
     client._runExclusiveQuery(async () => {
       let synced = false;
+      let committed = false;
       try {
         const first = await client.execProtocolStream(
           concat([
+            serialize.parse({ text: 'BEGIN' }),
+            serialize.bind({ values: [] }),
+            serialize.execute({}),
             serialize.parse({ text: OPEN_CONTEXT_SQL }),
             serialize.bind({ values: openContextValues(context) }),
             serialize.execute({}),
@@ -60,19 +64,26 @@ export function queryInPipeline<T>(
             serialize.bind({ values }),
             serialize.describe({ type: 'P' }),
             serialize.execute({}),
+            serialize.parse({ text: 'COMMIT' }),
+            serialize.bind({ values: [] }),
+            serialize.execute({}),
             serialize.sync(),
           ]),
           { syncToFs: false },
         );
         synced = true;
+        committed = true;
         await client.syncToFs();
         const [result] = parse.parseResults(second, client.parsers, options);
         if (result === undefined) throw new Error('PGlite returned no result for the statement');
         return result as Results<T>;
       } finally {
-        // After an error PostgreSQL skips everything up to the next Sync: end the pipeline so the
-        // next statement starts clean (the implicit transaction is rolled back).
-        if (!synced) await client.execProtocolStream(serialize.sync(), { syncToFs: false, throwOnError: false });
+        // After an error PostgreSQL skips everything up to the next Sync (the COMMIT too): end the
+        // pipeline, then roll back the failed block, so the next statement starts clean.
+        if (!committed) {
+          if (!synced) await client.execProtocolStream(serialize.sync(), { syncToFs: false, throwOnError: false });
+          await client.execProtocolStream(serialize.query('ROLLBACK'), { syncToFs: false, throwOnError: false });
+        }
       }
     }),
   );

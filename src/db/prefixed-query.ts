@@ -29,22 +29,27 @@ const QueryBase = pg.Query as unknown as new (
 };
 
 /**
- * A pg query with statements in front of it in the same pipeline: Parse/Bind/Execute for each
- * prefix statement, then the query's own Parse/Bind/Describe/Execute, then one Sync — written in
- * one go, so the whole thing costs one network round trip. With no BEGIN among them, PostgreSQL
- * runs everything before the Sync as one implicit transaction: settings made LOCAL by a prefix
- * statement hold for the query and end at the Sync, and an error in any statement skips the rest
- * and rolls all of it back. PgBouncer (transaction mode) keeps the pipeline on one server
- * connection, since it releases the connection only at ReadyForQuery.
+ * A pg query with statements around it in the same pipeline: Parse/Bind/Execute for each prefix
+ * statement, the query's own Parse/Bind/Describe/Execute, Parse/Bind/Execute for each suffix
+ * statement, then one Sync — written in one go, so the whole thing costs one network round trip.
+ * The tenant client sends `BEGIN` and `open_context` before the statement and `COMMIT` after it:
+ * an explicit transaction block, the one form in which Citus forwards the context's `SET LOCAL`s
+ * to its workers. Settings made LOCAL by a prefix statement hold for the query and end at the
+ * COMMIT. An error in any statement makes the server skip everything up to the Sync, which leaves
+ * the block failed: the caller sends ROLLBACK (see node-postgres.ts), so nothing is kept.
+ * PgBouncer (transaction mode) keeps the pipeline on one server connection, since it releases
+ * the connection only at ReadyForQuery in an idle state.
  *
- * The prefix statements' rows are not part of the result: the first column of the first prefix
- * row is handed to `onPrefixValue` (the context's status), everything else of theirs is dropped.
+ * The prefix and suffix statements' rows are not part of the result: the first column of the
+ * first prefix row is handed to `onPrefixValue` (the context's status), the rest is dropped.
  */
 export class PrefixedQuery extends QueryBase {
   #pending: number;
   #onPrefixValue: (value: string | null) => void;
   #prefix: PrefixStatement[];
+  #suffix: PrefixStatement[];
   #seen = false;
+  #done = false;
 
   constructor(
     prefix: PrefixStatement[],
@@ -52,11 +57,13 @@ export class PrefixedQuery extends QueryBase {
     config: pg.QueryConfig & { rowMode?: string; types?: unknown },
     values: unknown[] | undefined,
     callback: (error: Error | null, result: pg.QueryResult) => void,
+    suffix: PrefixStatement[] = [],
   ) {
     // queryMode 'extended': even a query without parameters goes through Parse/Bind/Execute (a
     // simple Query message would end the implicit transaction the prefix opened).
     super({ ...config, values: values ?? config.values ?? [], queryMode: 'extended' }, undefined, callback);
     this.#prefix = prefix;
+    this.#suffix = suffix;
     this.#pending = prefix.length;
     this.#onPrefixValue = onPrefixValue;
   }
@@ -67,10 +74,23 @@ export class PrefixedQuery extends QueryBase {
       connection.bind({ values: statement.values });
       connection.execute({});
     }
+    // pg's prepare writes the query's Parse/Bind/Describe/Execute and the Sync; the suffix goes in
+    // between, by holding back the Sync until it is written.
+    const sync = (connection as WireConnection & { sync(): void }).sync;
+    (connection as WireConnection & { sync(): void }).sync = () => {
+      for (const statement of this.#suffix) {
+        connection.parse({ text: statement.text });
+        connection.bind({ values: statement.values });
+        connection.execute({});
+      }
+      (connection as WireConnection & { sync(): void }).sync = sync;
+      sync.call(connection);
+    };
     super.prepare(connection);
   }
 
   override handleDataRow(message: DataRowMessage): void {
+    if (this.#done) return;
     if (this.#pending === 0) return super.handleDataRow(message);
     if (!this.#seen) {
       this.#seen = true;
@@ -79,22 +99,32 @@ export class PrefixedQuery extends QueryBase {
   }
 
   override handleCommandComplete(message: unknown, connection: WireConnection): void {
-    if (this.#pending === 0) return super.handleCommandComplete(message, connection);
+    if (this.#done) return;
+    if (this.#pending === 0) {
+      this.#done = true;
+      return super.handleCommandComplete(message, connection);
+    }
     this.#pending -= 1;
   }
 }
 
-/** Runs `config` on `client` with `prefix` in front of it in one pipeline (see PrefixedQuery). */
+/** Runs `config` on `client` with `prefix` before and `suffix` after it in one pipeline (see PrefixedQuery). */
 export function queryWithPrefix(
   client: pg.ClientBase,
   prefix: PrefixStatement[],
   onPrefixValue: (value: string | null) => void,
   config: pg.QueryConfig & { rowMode?: string; types?: unknown },
   values: unknown[] | undefined,
+  suffix: PrefixStatement[] = [],
 ): Promise<pg.QueryResult> {
   return new Promise<pg.QueryResult>((resolve, reject) => {
-    const query = new PrefixedQuery(prefix, onPrefixValue, config, values, (error, result) =>
-      error ? reject(error) : resolve(result),
+    const query = new PrefixedQuery(
+      prefix,
+      onPrefixValue,
+      config,
+      values,
+      (error, result) => (error ? reject(error) : resolve(result)),
+      suffix,
     );
     client.query(query as unknown as pg.QueryConfig);
   });

@@ -26,7 +26,8 @@ function checkName(kind: 'resource' | 'action', value: unknown): string {
  * `withTenantContext` it sees what that transaction sees (a role granted earlier in it counts).
  *
  * - A context opened with a `userId` answers from that member's roles (`member_roles` →
- *   `role_permissions`), exactly as the RBAC policies do (`tenantdb.has_permission`).
+ *   `role_permissions`) as they are now. The RBAC policies answer from the same roles as they
+ *   were when the context opened (or was last refreshed: createRole and assignRole refresh it).
  * - A viewer (membership role `viewer`) is read-only: every action other than `read` is `false`,
  *   as the database refuses every write of a viewer.
  * - A context opened without a `userId` is the application acting for the tenant (a job, a
@@ -48,7 +49,8 @@ export async function can(scope: TenantScope, resource: string, action: string):
       const result = await tx.execute(sql`
         select tenantdb.current_tenant_id() is not null as has_context,
                exists (select 1 from public.permissions p where p.resource = ${resource} and p.action = ${action}) as known,
-               coalesce(tenantdb.has_permission(${resource}, ${action})
+               coalesce((tenantdb.current_user_id() is null
+                   or tenantdb.user_has_permission(tenantdb.current_user_id(), tenantdb.current_tenant_id(), ${resource}, ${action}))
                  and (${action} = 'read' or tenantdb.current_member_can_write()), false) as allowed`);
       return rowsOf<{ has_context: boolean; known: boolean; allowed: boolean }>(result)[0];
     } catch (error) {

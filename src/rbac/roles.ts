@@ -70,6 +70,9 @@ export async function createRole(scope: TenantScope, input: CreateRoleInput): Pr
       if (found.length > 0) {
         await tx.insert(rolePermissions).values(found.map((p) => ({ tenantId, roleId: role.id, permissionId: p.id })));
       }
+      // The policies read the member's grants from the context's settings: recompute them, so the
+      // new role can be assigned later in the same transaction.
+      await tx.execute(sql`select tenantdb.refresh_context()`);
       return role;
     });
   } catch (error) {
@@ -116,5 +119,6 @@ export async function assignRole(scope: TenantScope, memberUserId: string, roleN
     if (!role)
       throw new TenantDbError('INVALID_INPUT', `assignRole: this tenant has no role ${JSON.stringify(roleName)}.`);
     await tx.insert(memberRoles).values({ tenantId, memberId: member.id, roleId: role.id }).onConflictDoNothing();
+    await tx.execute(sql`select tenantdb.refresh_context()`);
   });
 }
