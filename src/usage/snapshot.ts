@@ -1,0 +1,102 @@
+/** Daily usage snapshots: one row per tenant per day (API calls, tokens, storage), replaced when recorded again. */
+import { sql } from 'drizzle-orm';
+import { TenantDbError } from '../errors.ts';
+import { usageSnapshots } from '../schema/analytics.ts';
+import { requireTenantScope, validateValues, type TenantScope } from '../tenancy/index.ts';
+
+export type UsageSnapshot = typeof usageSnapshots.$inferSelect;
+
+export interface UsageSnapshotInput {
+  /** The day, `YYYY-MM-DD`. */
+  date: string;
+  apiCalls: number;
+  tokensUsed: number;
+  storageBytes: number;
+  metadata?: Record<string, unknown> | null;
+}
+
+const MAX_INT = 2_147_483_647;
+
+/** A real calendar day as `YYYY-MM-DD` (not `2025-02-30`). */
+function isDay(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const time = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value;
+}
+
+function checkDay(day: UsageSnapshotInput, i: number): UsageSnapshotInput {
+  const at = `recordUsageSnapshots: days[${i}]`;
+  if (day === null || typeof day !== 'object') throw new TenantDbError('INVALID_INPUT', `${at} must be an object.`);
+  if (!isDay(day.date)) {
+    throw new TenantDbError(
+      'INVALID_INPUT',
+      `${at}.date must be a day as YYYY-MM-DD (got ${JSON.stringify(day.date)}).`,
+    );
+  }
+  for (const [key, max] of [
+    ['apiCalls', MAX_INT],
+    ['tokensUsed', Number.MAX_SAFE_INTEGER],
+    ['storageBytes', Number.MAX_SAFE_INTEGER],
+  ] as const) {
+    const value = day[key];
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+      throw new TenantDbError('INVALID_INPUT', `${at}.${key} must be a non-negative integer (got ${value}).`);
+    }
+  }
+  return day;
+}
+
+/**
+ * Records the tenant's usage of the given days: one snapshot per day, inserted, or replacing the
+ * day's earlier snapshot (upsert on `(tenant_id, date)`), in one statement. Returns the rows.
+ *
+ * @example
+ * await recordUsageSnapshots(tenant, [{ date: '2025-06-01', apiCalls: 1200, tokensUsed: 180_000, storageBytes: 42e6 }]);
+ */
+export async function recordUsageSnapshots(
+  scope: TenantScope,
+  days: readonly UsageSnapshotInput[],
+): Promise<UsageSnapshot[]> {
+  const tenant = requireTenantScope(scope, 'recordUsageSnapshots');
+  if (!Array.isArray(days)) throw new TenantDbError('INVALID_INPUT', 'recordUsageSnapshots: days must be an array.');
+  const { tenantId } = tenant.context;
+  const seen = new Set<string>();
+  const rows = days.map((day, i) => {
+    const d = checkDay(day, i);
+    // One statement cannot upsert the same row twice (Postgres refuses it): say so first.
+    if (seen.has(d.date)) {
+      throw new TenantDbError(
+        'INVALID_INPUT',
+        `recordUsageSnapshots: ${d.date} is given twice; pass one snapshot per day.`,
+      );
+    }
+    seen.add(d.date);
+    const row = {
+      tenantId,
+      date: d.date,
+      apiCalls: d.apiCalls,
+      tokensUsed: d.tokensUsed,
+      storageBytes: d.storageBytes,
+      metadata: d.metadata ?? null,
+    };
+    validateValues('usage_snapshots', row);
+    return row;
+  });
+  if (rows.length === 0) return [];
+  return tenant.transaction((tx) =>
+    tx
+      .insert(usageSnapshots)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [usageSnapshots.tenantId, usageSnapshots.date],
+        set: {
+          apiCalls: sql`excluded.api_calls`,
+          tokensUsed: sql`excluded.tokens_used`,
+          storageBytes: sql`excluded.storage_bytes`,
+          metadata: sql`excluded.metadata`,
+          updatedAt: sql`now()`,
+        },
+      })
+      .returning(),
+  );
+}
