@@ -1,2 +1,9 @@
-/** Knowledge: chunking and the deterministic local embedder (ingestion and search arrive with the knowledge module). */
+/** Knowledge: ingest (chunking and the deterministic local embedder); search arrives with the knowledge module. */
 export { chunkText, embed, type ChunkOptions } from './embedder.ts';
+export {
+  ingestDocument,
+  ingestGlobalDocument,
+  type IngestDocumentInput,
+  type IngestedDocument,
+  type IngestGlobalDocumentInput,
+} from './ingest.ts';

@@ -1,0 +1,181 @@
+/** ingestDocument / ingestGlobalDocument: chunked, embedded and stored together, in the scope's tenant. */
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withSystemContext, withTenantContext, type TenantContext } from '../../src/index.ts';
+import { chunkText, embed, ingestDocument, ingestGlobalDocument } from '../../src/knowledge/index.ts';
+import {
+  globalKnowledgeChunks,
+  globalKnowledgeDocuments,
+  knowledgeChunks,
+  knowledgeDocuments,
+} from '../../src/schema/index.ts';
+import { createTestDatabase, type TestDatabase, type TestDb } from '../helpers/backend.ts';
+import { codeOf, ownerContext, systemOf, tenantOf } from '../helpers/tenants.ts';
+
+let t: TestDatabase;
+let db: TestDb;
+let a: TenantContext;
+let b: TenantContext;
+
+const content = Array.from({ length: 50 }, (_, i) => `word${i}`).join(' ');
+const pricing = {
+  title: 'Pricing',
+  content:
+    'Verified contractor accounts receive a 12 percent discount on every Pro order. Shipping is free above 150 dollars.',
+  category: 'sales',
+  source: 'notion://a/pricing',
+};
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  db = t.db;
+  a = await ownerContext(db, 'Knowledge A');
+  b = await ownerContext(db, 'Knowledge B');
+});
+afterAll(async () => {
+  await t?.dispose();
+});
+
+const vector = (v: number[]) => `[${v.join(',')}]`;
+
+/** Documents and chunks of a tenant, read in the system context. */
+const stored = (tenantId: string) =>
+  withSystemContext(
+    db,
+    async (tx) => ({
+      documents: await tx.select().from(knowledgeDocuments).where(eq(knowledgeDocuments.tenantId, tenantId)),
+      chunks: await tx
+        .select()
+        .from(knowledgeChunks)
+        .where(eq(knowledgeChunks.tenantId, tenantId))
+        .orderBy(knowledgeChunks.position),
+    }),
+    { reason: 'test: read knowledge' },
+  );
+
+describe('ingestDocument', () => {
+  it('stores the document and its overlapping chunks, each embedded by the local embedder', async () => {
+    const { documentId, chunkCount } = await ingestDocument(tenantOf(db, a), {
+      title: 'Words',
+      content,
+      category: 'test',
+      metadata: { tags: ['test'] },
+      chunking: { size: 20, overlap: 5 },
+    });
+    const expected = chunkText(content, { size: 20, overlap: 5 });
+    expect(chunkCount).toBe(expected.length);
+    const { documents, chunks } = await stored(a.tenantId);
+    const doc = documents.find((d) => d.id === documentId);
+    expect(doc?.metadata).toEqual({ tags: ['test'] });
+    expect(doc?.embedding?.map((x) => Number(x.toFixed(5)))).toEqual(
+      embed(`Words\n${content}`).map((x) => Number(x.toFixed(5))),
+    );
+    const own = chunks.filter((c) => c.documentId === documentId);
+    expect(own.map((c) => [c.position, c.content])).toEqual(expected.map((text, i) => [i, text]));
+    expect(own[1]?.embedding.map((x) => Number(x.toFixed(5)))).toEqual(
+      embed(expected[1]!).map((x) => Number(x.toFixed(5))),
+    );
+    expect(own.every((c) => c.metadata.chunkSize === 20 && c.metadata.overlapSize === 5)).toBe(true);
+  });
+
+  it('makes the document searchable: a question finds its chunk by embedding', async () => {
+    const { documentId } = await ingestDocument(tenantOf(db, a), pricing);
+    const [hit] = await tenantOf(db, a).run((orm) =>
+      orm
+        .select({ documentId: knowledgeChunks.documentId })
+        .from(knowledgeChunks)
+        .orderBy(
+          sql`${knowledgeChunks.embedding} <=> ${vector(embed('discount for a contractor on Pro orders'))}::vector`,
+        )
+        .limit(1),
+    );
+    expect(hit?.documentId).toBe(documentId);
+  });
+
+  it('refuses bad input before any SQL: the caller’s transaction stays usable', async () => {
+    const bad: [string, unknown][] = [
+      ['no title', { title: ' ', content }],
+      ['no content', { title: 'Empty', content: '   ' }],
+      ['overlap ≥ size', { title: 'T', content, chunking: { size: 10, overlap: 10 } }],
+      ['size 0', { title: 'T', content, chunking: { size: 0 } }],
+      ['NUL in text', { title: 'T', content: 'a\u0000b' }],
+      ['category not a string', { title: 'T', content, category: 7 }],
+    ];
+    const before = await stored(a.tenantId);
+    await withTenantContext(db, a, async (tx, scope) => {
+      for (const [label, input] of bad)
+        expect(await codeOf(ingestDocument(scope, input as never)), label).toBe('INVALID_INPUT');
+      await tx.select().from(knowledgeDocuments);
+    });
+    expect((await stored(a.tenantId)).documents).toHaveLength(before.documents.length);
+    expect(await codeOf(ingestDocument(systemOf(db) as never, pricing))).toBe('TENANT_CONTEXT_MISSING');
+  });
+
+  it("joins the caller's transaction: document and chunks rolled back with it", async () => {
+    const before = await stored(a.tenantId);
+    const failed = withTenantContext(db, a, async (tx, scope) => {
+      const { documentId } = await ingestDocument(scope, pricing);
+      expect(await tx.select().from(knowledgeChunks).where(eq(knowledgeChunks.documentId, documentId))).not.toEqual([]);
+      throw new Error('caller fails after ingesting');
+    });
+    await expect(failed).rejects.toThrow('caller fails after ingesting');
+    const after = await stored(a.tenantId);
+    expect(after.documents).toHaveLength(before.documents.length);
+    expect(after.chunks).toHaveLength(before.chunks.length);
+  });
+
+  it("tenant B's ingest lands in B only, and B finds none of A's chunks", async () => {
+    const aBefore = await stored(a.tenantId);
+    expect(aBefore.chunks.length).toBeGreaterThan(0);
+    const { documentId } = await ingestDocument(tenantOf(db, b), { title: 'B notes', content: 'tenant b only text' });
+    const bStored = await stored(b.tenantId);
+    expect(bStored.documents.map((d) => d.id)).toEqual([documentId]);
+    expect(await stored(a.tenantId)).toEqual(aBefore);
+    // The nearest chunk to one of A's own chunk texts, searched as B, is B's.
+    const [nearest] = await tenantOf(db, b).run((orm) =>
+      orm
+        .select({ tenantId: knowledgeChunks.tenantId })
+        .from(knowledgeChunks)
+        .orderBy(sql`${knowledgeChunks.embedding} <=> ${vector(embed(aBefore.chunks[0]!.content))}::vector`)
+        .limit(1),
+    );
+    expect(nearest?.tenantId).toBe(b.tenantId);
+  });
+});
+
+describe('ingestGlobalDocument', () => {
+  it('stores platform-wide knowledge in the system context, readable by every tenant', async () => {
+    const { documentId, chunkCount } = await ingestGlobalDocument(systemOf(db), {
+      title: 'Getting started',
+      content,
+      category: 'onboarding',
+      chunking: { size: 30, overlap: 10 },
+    });
+    expect(chunkCount).toBe(chunkText(content, { size: 30, overlap: 10 }).length);
+    const seenByA = await tenantOf(db, a).run((orm) =>
+      orm.select().from(globalKnowledgeChunks).where(eq(globalKnowledgeChunks.documentId, documentId)),
+    );
+    expect(seenByA).toHaveLength(chunkCount);
+  });
+
+  it('is system work: a tenant scope is refused, and a failed caller rolls it back', async () => {
+    expect(await codeOf(ingestGlobalDocument(tenantOf(db, a) as never, { title: 'X', content }))).toBe(
+      'SYSTEM_CONTEXT_FORBIDDEN',
+    );
+    const count = () =>
+      withSystemContext(db, async (tx) => (await tx.select().from(globalKnowledgeDocuments)).length, {
+        reason: 'test: count global documents',
+      });
+    const before = await count();
+    const failed = withSystemContext(
+      db,
+      async (_tx, system) => {
+        await ingestGlobalDocument(system, { title: 'Rolled back', content });
+        throw new Error('caller fails');
+      },
+      { reason: 'test: rollback' },
+    );
+    await expect(failed).rejects.toThrow('caller fails');
+    expect(await count()).toBe(before);
+  });
+});
