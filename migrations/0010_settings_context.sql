@@ -8,7 +8,7 @@
 --    it never forwards set_config(), which 0008 had switched to. The role switch is the other way
 --    round: set_config('role', …) stays local (the workers are reached as the current user
 --    already), where a forwarded SET LOCAL ROLE fails on the worker connection.
--- 2. Everything a policy needs is computed once here, by a SECURITY DEFINER function, and kept in
+-- 2. Everything a policy needs is computed once here, by tenantdb.member_context, and kept in
 --    transaction-local settings: the member's role, the permissions the member holds (as
 --    ',resource:action,' and as ',permission-id,' lists) and the roles the member may grant
 --    (every permission of which the member holds). The RBAC checks the policies call read those
@@ -18,9 +18,14 @@
 --    the same transaction counts from the next transaction on (`can()` reads the tables and
 --    answers for the current state).
 
+-- Runs as the caller, after open_context has set the tenant and switched to tenantdb_app: it reads
+-- the tenant's own rows under RLS, like any statement of the context. (A SECURITY DEFINER reader
+-- would reach the same shards as a second user, which Citus refuses once the transaction has
+-- written them: "cannot perform query on placements that were modified in this transaction by a
+-- different user".)
 CREATE OR REPLACE FUNCTION tenantdb.member_context(p_tenant uuid, p_user uuid,
     OUT status text, OUT member_role text, OUT permissions text, OUT permission_ids text, OUT grantable_roles text)
-  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
   AS $$
 DECLARE
   v_member text;
@@ -68,8 +73,6 @@ BEGIN
         AND pg_catalog.strpos(permission_ids, ',' || rp.permission_id::text || ',') = 0);
 END $$;
 --> statement-breakpoint
-ALTER FUNCTION tenantdb.member_context(uuid, uuid) OWNER TO tenantdb_system;
---> statement-breakpoint
 REVOKE ALL ON FUNCTION tenantdb.member_context(uuid, uuid) FROM PUBLIC;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION tenantdb.member_context(uuid, uuid) TO tenantdb_app;
@@ -86,18 +89,31 @@ BEGIN
     RAISE EXCEPTION 'this transaction already has the context of tenant %', v_open USING ERRCODE = 'TD006',
       HINT = 'Open each tenant context in its own transaction.';
   END IF;
-  v_ctx := tenantdb.member_context(p_tenant, p_user);
+  IF p_tenant IS NULL THEN
+    RAISE EXCEPTION 'a tenant id is required to open a tenant context' USING ERRCODE = 'TD001';
+  END IF;
+  -- On Citus, the SET LOCALs below reach the workers only with propagate_set_commands = 'local'
+  -- (set on the database by tenantdb distribute, but a connection opened before that, or a role's
+  -- own setting, may not have it). The setting exists only where Citus is loaded.
+  IF pg_catalog.current_setting('citus.propagate_set_commands', true) IS DISTINCT FROM 'local'
+     AND pg_catalog.current_setting('citus.propagate_set_commands', true) IS NOT NULL THEN
+    SET LOCAL citus.propagate_set_commands = 'local';
+  END IF;
+  -- The tenant and user first, and the role: member_context then reads the membership as the
+  -- application role under RLS. An error below aborts the transaction (or the subtransaction that
+  -- called this), and with it these settings.
   EXECUTE pg_catalog.format('SET LOCAL app.current_tenant_id = %L', p_tenant);
   EXECUTE pg_catalog.format('SET LOCAL app.current_user_id = %L', COALESCE(p_user::text, ''));
+  IF p_switch_role AND current_user <> 'tenantdb_app' THEN
+    PERFORM pg_catalog.set_config('role', 'tenantdb_app', true);
+  END IF;
+  v_ctx := tenantdb.member_context(p_tenant, p_user);
   EXECUTE pg_catalog.format('SET LOCAL app.current_member_role = %L', COALESCE(v_ctx.member_role, ''));
   EXECUTE pg_catalog.format('SET LOCAL app.current_permissions = %L', v_ctx.permissions);
   EXECUTE pg_catalog.format('SET LOCAL app.current_permission_ids = %L', v_ctx.permission_ids);
   EXECUTE pg_catalog.format('SET LOCAL app.grantable_roles = %L', v_ctx.grantable_roles);
   IF v_ctx.status = 'SUSPENDED' THEN
     SET LOCAL transaction_read_only = on;
-  END IF;
-  IF p_switch_role AND current_user <> 'tenantdb_app' THEN
-    PERFORM pg_catalog.set_config('role', 'tenantdb_app', true);
   END IF;
   RETURN v_ctx.status;
 END $$;

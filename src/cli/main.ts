@@ -6,6 +6,7 @@ import { migrateCommand } from './migrate.ts';
 import { seedCommand } from './seed.ts';
 import { verifyCommand } from './verify.ts';
 import { doctorCommand } from './doctor.ts';
+import { distributeCommand } from './distribute.ts';
 
 const HELP = `tenantdb — multi-tenant PostgreSQL with Row-Level Security
 
@@ -18,6 +19,7 @@ Commands:
   health    connectivity, server version, migrations applied, application role safe
   verify    prove isolation: catalogue lints and a live attack probe (rolled back); exit 1 on any failure
   doctor    server version and CVE fix, extensions, roles and grants, migrations applied and not drifted
+  distribute  Citus: global tables as reference tables, tenant tables by tenant_id (co-located); idempotent
 
 Options:
   --url URL        PostgreSQL server (default: $DATABASE_URL; without either: embedded PGlite)
@@ -32,6 +34,7 @@ const COMMANDS: Record<string, (options: ReturnType<typeof parseArgs>) => Promis
   health: healthCommand,
   verify: verifyCommand,
   doctor: doctorCommand,
+  distribute: distributeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

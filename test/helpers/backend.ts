@@ -3,7 +3,10 @@
  * - `pglite` (default, no server needed): a fresh in-memory PGlite per call;
  * - `postgres`: a fresh database per call on the server at DATABASE_URL;
  * - `pgbouncer`: the same, created through DATABASE_URL but used through PGBOUNCER_URL
- *   (transaction pooling).
+ *   (transaction pooling);
+ * - `citus`: a fresh database per call on the Citus coordinator at DATABASE_URL and on each worker
+ *   of CITUS_WORKER_URLS (comma-separated superuser URLs), with the citus extension and the
+ *   workers registered; migrated databases are distributed (`distribute()`, 4 shards per table).
  * Every database is migrated. TENANTDB_TEST_CONNECTIONS chooses how a server is connected:
  * - `single` (default): one privileged (superuser) URL; tenant transactions switch to tenantdb_app;
  * - `split`: production's least-privilege setup: the application connection logs in as
@@ -18,16 +21,18 @@ import {
   type CreateDatabaseOptions,
   type Database,
 } from '../../src/index.ts';
+import { distribute } from '../../src/migrate/distribute.ts';
 
 export type TestDb = Database<BuiltinSchema>;
 
-export type BackendName = 'pglite' | 'postgres' | 'pgbouncer';
+export type BackendName = 'pglite' | 'postgres' | 'pgbouncer' | 'citus';
 
 export const backend: BackendName = (() => {
   const name = process.env.TENANTDB_TEST_BACKEND ?? 'pglite';
-  if (name !== 'pglite' && name !== 'postgres' && name !== 'pgbouncer') {
-    throw new Error(`TENANTDB_TEST_BACKEND must be pglite, postgres or pgbouncer (got ${name})`);
+  if (name !== 'pglite' && name !== 'postgres' && name !== 'pgbouncer' && name !== 'citus') {
+    throw new Error(`TENANTDB_TEST_BACKEND must be pglite, postgres, pgbouncer or citus (got ${name})`);
   }
+  if (name === 'citus' && !process.env.CITUS_WORKER_URLS) throw new Error('citus tests need CITUS_WORKER_URLS');
   if (name !== 'pglite' && !process.env.DATABASE_URL) throw new Error(`${name} tests need DATABASE_URL`);
   if (name === 'pgbouncer' && !process.env.PGBOUNCER_URL) throw new Error('pgbouncer tests need PGBOUNCER_URL');
   return name;
@@ -35,6 +40,42 @@ export const backend: BackendName = (() => {
 
 /** True on backends with real concurrent connections (a server); PGlite has one connection. */
 export const isServer = backend !== 'pglite';
+
+/** True on the Citus backend (tables distributed by tenant_id over two workers). */
+export const isCitus = backend === 'citus';
+
+async function onServer(url: string, sql: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of sql) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates `name` on the coordinator and every worker, with citus, and registers the workers. */
+async function createCitusDatabase(adminUrl: string, name: string): Promise<void> {
+  const workers = (process.env.CITUS_WORKER_URLS as string).split(',').map((u) => u.trim());
+  const extensions = ['CREATE EXTENSION IF NOT EXISTS citus', 'CREATE EXTENSION IF NOT EXISTS vector'];
+  for (const url of [adminUrl, ...workers]) {
+    await onServer(url, [`CREATE DATABASE ${name}`]);
+    await onServer(withDatabase(url, name), extensions);
+  }
+  const coordinator = new URL(adminUrl);
+  await onServer(withDatabase(adminUrl, name), [
+    `SELECT citus_set_coordinator_host('${coordinator.hostname}', ${Number(coordinator.port || 5432)})`,
+    ...workers.map((w) => {
+      const u = new URL(w);
+      return `SELECT citus_add_node('${u.hostname}', ${Number(u.port || 5432)})`;
+    }),
+  ]);
+}
+
+async function dropCitusDatabase(adminUrl: string, name: string): Promise<void> {
+  const workers = (process.env.CITUS_WORKER_URLS as string).split(',').map((u) => u.trim());
+  for (const url of [adminUrl, ...workers]) await onServer(url, [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+}
 
 /** Whether the server suite runs with the application connection logged in as tenantdb_app. */
 export const connections: 'single' | 'split' = (() => {
@@ -93,13 +134,8 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   }
   const adminUrl = process.env.DATABASE_URL as string;
   const name = `tenantdb_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
+  if (isCitus) await createCitusDatabase(adminUrl, name);
+  else await onServer(adminUrl, [`CREATE DATABASE ${name}`]);
   const directUrl = withDatabase(adminUrl, name);
   const url = backend === 'pgbouncer' ? withDatabase(process.env.PGBOUNCER_URL as string, name) : directUrl;
   const server = backend === 'pgbouncer' ? (process.env.PGBOUNCER_URL as string) : adminUrl;
@@ -113,7 +149,10 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     return db;
   };
   const db = await connect({ max: 16 });
-  if (options.migrated !== false) await migrate(db);
+  if (options.migrated !== false) {
+    await migrate(db);
+    if (isCitus) await distribute(db, { shardCount: 4 });
+  }
   return {
     db,
     url,
@@ -121,13 +160,8 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     connect,
     dispose: async () => {
       await Promise.all(opened.map((d) => d.close()));
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+      if (isCitus) await dropCitusDatabase(adminUrl, name);
+      else await onServer(adminUrl, [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
     },
   };
 }
