@@ -531,6 +531,7 @@ describe('members:manage and roles:manage', () => {
       await s.exec('DROP POLICY member_roles_grant_rbac_insert ON member_roles');
       await s.query('select tenantdb.open_context($1::uuid, $2::uuid, true)', [A.tenantId, A.adminId]);
       await s.query('insert into member_roles (member_id, role_id) values ($1, $2)', [adminMemberId, superAdminId]);
+      await s.query('select tenantdb.refresh_context()');
       const [row] = await s.query<{ value: boolean }>(`select tenantdb.has_permission('billing', 'manage') as value`);
       return row?.value;
     });
@@ -545,6 +546,7 @@ describe('members:manage and roles:manage', () => {
       );
       await s.query('select tenantdb.open_context($1::uuid, $2::uuid, true)', [A.tenantId, A.memberId]);
       await s.query('insert into member_roles (member_id, role_id) values ($1, $2)', [memberId, superAdminId]);
+      await s.query('select tenantdb.refresh_context()'); // the grant counts from the refreshed settings
       const [row] = await s.query<{ value: boolean }>(
         `select tenantdb.has_permission('connectors', 'manage') as value`,
       );
@@ -596,6 +598,9 @@ describe('viewers never write', () => {
         });
         const [row] = (await tx.insert(info.table).values(values).returning()) as { id: string }[];
         rows.set(info.name, (row as { id: string }).id);
+        // The grant policies read the member's grants from the context's settings, taken when it
+        // opened: recompute them, so a role written here can be granted further down.
+        await tx.execute(sql`select tenantdb.refresh_context()`);
       }
     });
   });
