@@ -77,4 +77,31 @@ export {
   masterKeyFromEnv,
   type MasterKey,
 } from './secrets/index.ts';
+export {
+  checkBudget,
+  checkMoney,
+  fromMicros,
+  recordCosts,
+  rollupCosts,
+  toMicros,
+  type BudgetAlert,
+  type CheckBudgetInput,
+  type CostEvent,
+  type CostEventInput,
+  type CostService,
+  type CostSummary,
+} from './billing/index.ts';
+export { recordUsageSnapshots, type UsageSnapshot, type UsageSnapshotInput } from './usage/index.ts';
+export { recordAnalyticsSnapshots, type AnalyticsSnapshot, type AnalyticsSnapshotInput } from './analytics/index.ts';
+export { recordAgentResults, type AgentResult, type AgentResultInput } from './tasks/index.ts';
+export {
+  chunkText,
+  embed,
+  ingestDocument,
+  ingestGlobalDocument,
+  type ChunkOptions,
+  type IngestDocumentInput,
+  type IngestedDocument,
+  type IngestGlobalDocumentInput,
+} from './knowledge/index.ts';
 export * from './errors.ts';

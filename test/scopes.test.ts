@@ -28,6 +28,24 @@ import { apiKeys, tenants, usageSnapshots, users } from '../src/schema/index.ts'
 import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
 import { codeOf, ownerContext, systemOf, tenantOf } from './helpers/tenants.ts';
 
+/** A tenant client's own keys: its scope, its verbs and one namespace per module, nothing else. */
+const CLIENT_KEYS = [
+  'kind',
+  'context',
+  'tables',
+  'transaction',
+  'run',
+  'query',
+  'apiKeys',
+  'rbac',
+  'secrets',
+  'knowledge',
+  'billing',
+  'usage',
+  'analytics',
+  'tasks',
+].sort();
+
 let t: TestDatabase;
 let db: TestDb;
 
@@ -58,9 +76,7 @@ describe('client shape', () => {
   it("a tenant client's own keys are exactly its scope, its verbs and its module namespaces", async () => {
     const ctx = await ownerContext(db, 'Shape');
     const tenant = createTenantClient(db, ctx);
-    expect(Object.keys(tenant).sort()).toEqual(
-      ['apiKeys', 'context', 'kind', 'query', 'rbac', 'run', 'secrets', 'tables', 'transaction'].sort(),
-    );
+    expect(Object.keys(tenant).sort()).toEqual(CLIENT_KEYS);
     expect(tenant.kind).toBe('tenant');
     expect(tenant.context).toEqual({ tenantId: ctx.tenantId, userId: ctx.userId });
     // Tables are under `tables`, never at the top level.
@@ -87,7 +103,15 @@ describe('client shape', () => {
 
   it("a system client's own keys are its scope and its module namespaces", () => {
     const system = createSystemClient(db, { reason: 'scopes test: shape' });
-    expect(Object.keys(system).sort()).toEqual(['apiKeys', 'kind', 'reason', 'secrets', 'tenants', 'transaction']);
+    expect(Object.keys(system).sort()).toEqual([
+      'apiKeys',
+      'kind',
+      'knowledge',
+      'reason',
+      'secrets',
+      'tenants',
+      'transaction',
+    ]);
     expect(system.kind).toBe('system');
     expect(system.reason).toBe('scopes test: shape');
     expect(Object.keys(system.tenants).sort()).toEqual(['addMember', 'provision', 'setStatus']);
@@ -108,9 +132,7 @@ describe('client shape', () => {
     try {
       const ctx = { tenantId: randomUUID(), userId: randomUUID() };
       const client = createTenantClient(shadowed, ctx);
-      expect(Object.keys(client).sort()).toEqual(
-        ['apiKeys', 'context', 'kind', 'query', 'rbac', 'run', 'secrets', 'tables', 'transaction'].sort(),
-      );
+      expect(Object.keys(client).sort()).toEqual(CLIENT_KEYS);
       expect(Object.keys(client.tables)).toContain('query');
       expect(typeof client.tables.query.findMany).toBe('function');
       expect(client.query).not.toBe(client.tables.query as unknown);

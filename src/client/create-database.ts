@@ -21,8 +21,12 @@ export type BuiltinSchema = typeof builtinSchema;
  * await migrate(db);
  * await db.close();
  */
-export function createDatabase(options?: CreateDatabaseOptions<BuiltinSchema> & { schema?: undefined }): Promise<Database<BuiltinSchema>>;
-export function createDatabase<TSchema extends Schema>(options: CreateDatabaseOptions<TSchema> & { schema: TSchema }): Promise<Database<TSchema>>;
+export function createDatabase(
+  options?: CreateDatabaseOptions<BuiltinSchema> & { schema?: undefined },
+): Promise<Database<BuiltinSchema>>;
+export function createDatabase<TSchema extends Schema>(
+  options: CreateDatabaseOptions<TSchema> & { schema: TSchema },
+): Promise<Database<TSchema>>;
 export function createDatabase(options: CreateDatabaseOptions<Schema> = {}): Promise<Database<Schema>> {
   return openDatabase({ ...options, schema: options.schema ?? builtinSchema });
 }

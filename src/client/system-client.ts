@@ -1,5 +1,6 @@
 import { systemApiKeysNamespace } from '../api-keys/index.ts';
 import type { Database, Schema } from '../db/database.ts';
+import { systemKnowledgeNamespace } from '../knowledge/index.ts';
 import { systemSecretsNamespace } from '../secrets/index.ts';
 import { createSystemScope, type SystemScope } from '../tenancy/index.ts';
 import { tenantsNamespace } from '../tenants/index.ts';
@@ -9,6 +10,7 @@ export interface SystemClient<TSchema extends Schema = Schema> extends SystemSco
   readonly tenants: ReturnType<typeof tenantsNamespace>;
   readonly apiKeys: ReturnType<typeof systemApiKeysNamespace>;
   readonly secrets: ReturnType<typeof systemSecretsNamespace>;
+  readonly knowledge: ReturnType<typeof systemKnowledgeNamespace>;
 }
 
 /**
@@ -31,5 +33,6 @@ export function createSystemClient<TSchema extends Schema>(
     tenants: tenantsNamespace(scope),
     apiKeys: systemApiKeysNamespace(scope),
     secrets: systemSecretsNamespace(scope),
+    knowledge: systemKnowledgeNamespace(scope),
   });
 }

@@ -1,8 +1,13 @@
+import { analyticsNamespace } from '../analytics/index.ts';
 import { apiKeysNamespace } from '../api-keys/index.ts';
+import { billingNamespace } from '../billing/index.ts';
 import type { Database, Schema } from '../db/database.ts';
+import { knowledgeNamespace } from '../knowledge/index.ts';
 import { rbacNamespace } from '../rbac/index.ts';
 import { secretsNamespace } from '../secrets/index.ts';
+import { tasksNamespace } from '../tasks/index.ts';
 import { createStatementScope, type TenantContext, type TenantStatementScope } from '../tenancy/index.ts';
+import { usageNamespace } from '../usage/index.ts';
 
 /**
  * A tenant-bound client. It is itself a tenant scope (pass it to any module function), its tables
@@ -13,6 +18,11 @@ export interface TenantClient<TSchema extends Schema = Schema> extends TenantSta
   readonly apiKeys: ReturnType<typeof apiKeysNamespace>;
   readonly rbac: ReturnType<typeof rbacNamespace>;
   readonly secrets: ReturnType<typeof secretsNamespace>;
+  readonly knowledge: ReturnType<typeof knowledgeNamespace>;
+  readonly billing: ReturnType<typeof billingNamespace>;
+  readonly usage: ReturnType<typeof usageNamespace>;
+  readonly analytics: ReturnType<typeof analyticsNamespace>;
+  readonly tasks: ReturnType<typeof tasksNamespace>;
 }
 
 /**
@@ -39,5 +49,10 @@ export function createTenantClient<TSchema extends Schema>(
     apiKeys: apiKeysNamespace(scope),
     rbac: rbacNamespace(scope),
     secrets: secretsNamespace(scope),
+    knowledge: knowledgeNamespace(scope),
+    billing: billingNamespace(scope),
+    usage: usageNamespace(scope),
+    analytics: analyticsNamespace(scope),
+    tasks: tasksNamespace(scope),
   });
 }
