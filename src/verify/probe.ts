@@ -1,63 +1,48 @@
-import { randomUUID } from 'node:crypto';
 import type { RawSession } from '../db/database.ts';
+import { quoteIdent } from '../contract/contract-sql.ts';
 import { APP_ROLE } from '../contract/roles.ts';
+import { driverErrorOf, sqlStateOf } from '../errors.ts';
+import {
+  ATTACK_VARIANTS,
+  ATTACKS,
+  refusalOf,
+  runAttack,
+  type AttackOutcome,
+  type AttackSide,
+  type AttackTarget,
+} from './attacks.ts';
 import type { CheckItem } from './check.ts';
+import { loadTable, loadTenantTables, type ProbeTable } from './probe-tables.ts';
+import { insertStatement, sampleRow, type SampleRow, type SampleRowSources } from './sample-row.ts';
 
 /**
  * Live probing: inside the caller's transaction (which the caller always rolls back), create two
  * throwaway tenants, write a row into every tenant table for each as the application role, then
- * attack each tenant's rows from the other's context — and with no context, a malformed id and
- * an SQL-injection string as the id. Everything is derived from the catalogue, so it works on any
- * schema that follows the contract (tenant_id + app.current_tenant_id + the application role).
+ * try every attack of ATTACKS on each tenant's rows from the other's side, in each of
+ * ATTACK_VARIANTS. Everything is derived from the catalogue, so it works on any schema that
+ * follows the contract (tenant_id + app.current_tenant_id + the application role) — and on one
+ * that does not: a table the probe cannot write a sample row into (no grant, a required column of
+ * a type it has no value for, a reference it cannot satisfy) is a failed item naming the table,
+ * the reason and the fix, and the probe goes on with the others (each write in its own savepoint).
  */
 export interface ProbeOptions {
   schemas?: string[];
   appRole?: string;
 }
 
-interface Column {
-  name: string;
-  type: string;
-  notnull: boolean;
-  hasdefault: boolean;
-  generated: boolean;
-  enum_label: string | null;
-  category: string;
-  typmod: number;
-}
+/** The id of the item a table gets when the probe cannot write its sample row (and so cannot attack it). */
+export const SAMPLE_ROW_ID = 'probe.sample-row';
 
-interface ForeignKey {
-  columns: string[];
-  ref_table: string;
-  ref_columns: string[];
-}
-
-interface Table {
-  oid: number;
-  name: string;
-  pk: string | null;
-  columns: Column[];
-  fks: ForeignKey[];
-}
-
-interface Side {
+interface Side extends AttackSide {
   label: 'A' | 'B';
-  tenantId: string;
-  /** Row id per table. */
   rows: Map<string, string>;
-  /** Rows of each table visible to this tenant after setup (audit rows included). */
+  /** Rows of each table this tenant holds after setup (audit rows included). */
   counts: Map<string, number>;
 }
-
-type Variant = 'tenant' | 'no context' | 'malformed id' | 'injection id';
-const VARIANTS: Variant[] = ['tenant', 'no context', 'malformed id', 'injection id'];
-
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 export async function probeIsolation(session: RawSession, options: ProbeOptions = {}): Promise<CheckItem[]> {
   const schemas = options.schemas ?? ['public'];
   const app = options.appRole ?? APP_ROLE;
-  const items: CheckItem[] = [];
   const tables = await loadTenantTables(session, schemas);
   if (tables.length === 0) {
     return [
@@ -75,42 +60,67 @@ export async function probeIsolation(session: RawSession, options: ProbeOptions 
   if (!tenantsTable) {
     return [{ check: 'live probe', object: 'tenant_id', ok: false, detail: 'tenant_id references no tenants table.' }];
   }
-  const globals = new Map<string, string>();
-  const globalRow = async (table: string, column: string): Promise<string> => {
-    const key = `${table}.${column}`;
-    const known = globals.get(key);
-    if (known) return known;
-    const [existing] = await session.query<{ v: string }>(`SELECT ${ident(column)}::text AS v FROM ${table} LIMIT 1`);
-    const value =
-      existing?.v ?? (await insertGenerated(session, await loadTable(session, table), new Map(), globalRow, {}));
-    globals.set(key, value);
-    return value;
-  };
+  /** Tables the probe could not write into, with the failed item that says why. */
+  const failed = new Map<string, CheckItem>();
+  const fail = (table: ProbeTable, detail: string) =>
+    failed.set(table.name, {
+      id: SAMPLE_ROW_ID,
+      check: 'probe writes a sample row',
+      object: table.qualified,
+      ok: false,
+      detail: `${detail} Its attacks were not tried.`,
+    });
+  const isTenantTable = (name: string) => tables.some((t) => t.name === name);
 
   // Rows of referenced global tables (users, permissions…) are found or made as the privileged
   // role now, before any context switches to the application role.
+  const globals = new Map<string, string>();
   for (const table of tables) {
-    for (const fk of table.fks.filter(
-      (f) => f.columns[0] !== 'tenant_id' && !tables.some((t) => t.name === f.ref_table),
-    )) {
-      for (const column of fk.ref_columns) await globalRow(fk.ref_table, column);
+    for (const fk of table.fks.filter((f) => f.columns[0] !== 'tenant_id' && !isTenantTable(f.ref_table))) {
+      for (const column of fk.ref_columns) {
+        const problem = await inSavepoint(session, () => globalRow(session, fk.ref_table, column, globals));
+        if (problem !== undefined) {
+          fail(
+            table,
+            `It references ${fk.ref_table} (${fk.name}), which has no row and where the probe cannot write one (${problem.message}). Add a row to ${fk.ref_table}, or let the column be null.`,
+          );
+        }
+      }
     }
   }
+
   const sides: Side[] = [];
   for (const label of ['A', 'B'] as const) {
-    const tenantId = await insertGenerated(session, await loadTable(session, tenantsTable), new Map(), globalRow, {});
+    let tenantId: string | undefined;
+    const problem = await inSavepoint(session, async () => {
+      tenantId = await writeRow(session, await loadTable(session, tenantsTable), { parents: new Map(), globals });
+    });
+    if (problem !== undefined || tenantId === undefined) {
+      return [
+        {
+          check: 'live probe',
+          object: tenantsTable,
+          ok: false,
+          detail: `The probe could not create a tenant in ${tenantsTable} (${problem?.message ?? 'no key returned'}); no attack was tried.`,
+        },
+      ];
+    }
     const side: Side = { label, tenantId, rows: new Map(), counts: new Map() };
-    await session.exec('SAVEPOINT tenantdb_probe_setup');
     await setContext(session, tenantId, app);
     for (const table of tables) {
-      side.rows.set(table.name, await insertGenerated(session, table, side.rows, globalRow, {}));
+      if (failed.has(table.name)) continue;
+      const row = sampleRow(table, { tenantId, parents: side.rows, globals });
+      const problem = await inSavepoint(session, async () => {
+        side.rows.set(table.name, await insertRow(session, table, row));
+      });
+      if (problem !== undefined) fail(table, whyRefused(table, row, problem, app, failed));
     }
-    await session.exec('RELEASE SAVEPOINT tenantdb_probe_setup');
     await session.exec('RESET ROLE');
     sides.push(side);
   }
+  const attacked = tables.filter((t) => !failed.has(t.name));
   for (const side of sides) {
-    for (const table of tables) {
+    for (const table of attacked) {
       const [row] = await session.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM ${table.name} WHERE tenant_id = $1`,
         [side.tenantId],
@@ -119,104 +129,64 @@ export async function probeIsolation(session: RawSession, options: ProbeOptions 
     }
   }
 
+  const items: CheckItem[] = [...failed.values()];
   for (const [attacker, victim] of [
     [sides[0], sides[1]],
     [sides[1], sides[0]],
   ] as [Side, Side][]) {
-    for (const table of tables) {
-      for (const variant of VARIANTS) {
-        const guc =
-          variant === 'tenant'
-            ? attacker.tenantId
-            : variant === 'no context'
-              ? ''
-              : variant === 'malformed id'
-                ? 'not-a-uuid'
-                : `${victim.tenantId}' OR '1'='1`;
-        const attempt = async (name: string, run: () => Promise<string | undefined>) => {
-          await session.exec('SAVEPOINT tenantdb_probe');
-          let leak: string | undefined;
-          try {
-            await setContext(session, guc, app);
-            leak = await run();
-          } catch {
-            leak = undefined; // refused by the database
-          }
-          await session.exec('ROLLBACK TO SAVEPOINT tenantdb_probe');
-          items.push({
-            check: `attack: ${name}`,
-            object: `${table.name} (${attacker.label}→${victim.label}, ${variant})`,
-            ok: leak === undefined,
-            detail: leak ?? 'refused',
-            attack: true,
-            leak: leak !== undefined,
-          });
+    for (const table of attacked) {
+      const tenantReferences = table.fks
+        .filter((f) => f.columns.length > 1 && f.columns[0] === 'tenant_id')
+        .map((f) => ({ column: f.columns[1] as string, parent: f.ref_table }));
+      for (const variant of ATTACK_VARIANTS) {
+        const target: AttackTarget = {
+          table: { name: table.name, key: table.key, pk: table.pk, tenantReferences },
+          attacker,
+          victim,
+          allowedRows: variant.seesOwnRows ? (attacker.counts.get(table.name) ?? 0) : 0,
+          newRow: (parents, set) =>
+            sampleRow(table, { tenantId: parents.tenantId, parents: parents.rows, globals }, set).values,
         };
-        const victimRow = victim.rows.get(table.name) as string;
-        const ownRow = attacker.rows.get(table.name) as string;
-        await attempt('select', async () => {
-          const [r] = await session.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM ${table.name} WHERE tenant_id = $1 OR id::text = $2`,
-            [victim.tenantId, victimRow],
-          );
-          return (r?.n ?? 0) > 0 ? `${r?.n} of the other tenant's rows visible` : undefined;
-        });
-        await attempt('update', async () => {
-          const n = await session.command(`UPDATE ${table.name} SET tenant_id = tenant_id WHERE tenant_id = $1`, [
-            victim.tenantId,
-          ]);
-          return n > 0 ? `${n} of the other tenant's rows updated` : undefined;
-        });
-        await attempt('delete', async () => {
-          const n = await session.command(`DELETE FROM ${table.name} WHERE tenant_id = $1`, [victim.tenantId]);
-          return n > 0 ? `${n} of the other tenant's rows deleted` : undefined;
-        });
-        await attempt('insert naming the other tenant', async () => {
-          await insertGenerated(session, table, victim.rows, globalRow, { tenant_id: victim.tenantId });
-          return 'a row was written into the other tenant';
-        });
-        if (table.pk) {
-          await attempt("upsert ON CONFLICT against the other tenant's key", async () => {
-            const n = await insertGenerated(
-              session,
-              table,
-              victim.rows,
-              globalRow,
-              { tenant_id: victim.tenantId, id: victimRow },
-              table.pk as string,
-            );
-            return n ? "the other tenant's row was overwritten" : undefined;
-          });
-        }
-        for (const fk of table.fks.filter((f) => f.columns.length > 1 && f.columns[0] === 'tenant_id')) {
-          const column = fk.columns[1] as string;
-          const parent = tables.find((t) => t.name === fk.ref_table);
-          const victimParent = parent ? victim.rows.get(parent.name) : undefined;
-          if (!victimParent) continue;
-          await attempt(`reference the other tenant's row (${column})`, async () => {
-            await insertGenerated(session, table, attacker.rows, globalRow, {
-              tenant_id: attacker.tenantId,
-              [column]: victimParent,
+        const setting = variant.tenantSetting(attacker, victim);
+        for (const attack of ATTACKS) {
+          for (const statement of attack.statements(target)) {
+            await session.exec('SAVEPOINT tenantdb_probe');
+            let outcome: AttackOutcome;
+            try {
+              await setContext(session, setting, app);
+              outcome = await runAttack(session, statement);
+            } catch (error) {
+              outcome = refusalOf(error);
+            }
+            await session.exec('ROLLBACK TO SAVEPOINT tenantdb_probe');
+            items.push({
+              id: `attack.${attack.id}`,
+              check: `attack: ${statement.check}`,
+              object: `${table.name} (${attacker.label}→${victim.label}, ${variant.name})`,
+              ok: outcome.leak === undefined,
+              detail: outcome.leak ?? (outcome.refusal ? `refused (${outcome.refusal})` : 'held'),
+              attack: true,
+              leak: outcome.leak !== undefined,
             });
-            return `a row now references the other tenant's ${fk.ref_table}`;
-          });
+          }
         }
-        await attempt('change tenant_id', async () => {
-          const n = await session.command(`UPDATE ${table.name} SET tenant_id = $1 WHERE id::text = $2`, [
-            victim.tenantId,
-            ownRow,
-          ]);
-          return n > 0 ? 'a row was moved into the other tenant' : undefined;
-        });
-        await attempt('COPY TO', async () => {
-          const n = await session.command(`COPY ${table.name} TO STDOUT`);
-          const allowed = variant === 'tenant' ? (attacker.counts.get(table.name) ?? 0) : 0;
-          return n > allowed ? `COPY returned ${n} rows, ${allowed} belong to this context` : undefined;
-        });
       }
     }
   }
   return items;
+}
+
+/** Runs `fn` in a savepoint: on an error, rolls back to it and returns the error. */
+async function inSavepoint(session: RawSession, fn: () => Promise<unknown>): Promise<Error | undefined> {
+  await session.exec('SAVEPOINT tenantdb_probe_write');
+  try {
+    await fn();
+    await session.exec('RELEASE SAVEPOINT tenantdb_probe_write');
+    return undefined;
+  } catch (error) {
+    await session.exec('ROLLBACK TO SAVEPOINT tenantdb_probe_write');
+    return error instanceof Error ? error : new Error(String(error));
+  }
 }
 
 /** Opens a bare context as the contract defines it: the setting and the application role. */
@@ -228,124 +198,72 @@ async function setContext(session: RawSession, tenant: string, role: string): Pr
   );
 }
 
-async function loadTenantTables(session: RawSession, schemas: string[]): Promise<Table[]> {
-  const rows = await session.query<{ name: string }>(
-    `SELECT c.oid::regclass::text AS name
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1::text[])
-       AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
-     ORDER BY 1`,
-    [schemas],
-  );
-  const tables: Table[] = [];
-  for (const r of rows) tables.push(await loadTable(session, r.name)); // one connection: sequentially
-  // Parents (composite references) before children.
-  const ordered: Table[] = [];
-  const seen = new Set<string>();
-  const visit = (t: Table) => {
-    if (seen.has(t.name)) return;
-    seen.add(t.name);
-    for (const fk of t.fks) {
-      const parent = tables.find((p) => p.name === fk.ref_table);
-      if (parent && parent !== t) visit(parent);
-    }
-    ordered.push(t);
-  };
-  tables.forEach(visit);
-  return ordered;
+/** Inserts `row` and returns its key as text. */
+async function insertRow(session: RawSession, table: ProbeTable, row: SampleRow): Promise<string> {
+  const { sql, params } = insertStatement(table, row.values, { returning: table.key });
+  const [inserted] = await session.query<{ v: string }>(sql, params);
+  return inserted?.v as string;
 }
 
-async function loadTable(session: RawSession, name: string): Promise<Table> {
-  const [meta] = await session.query<{ oid: number; pk: string | null }>(
-    `SELECT c.oid::int AS oid, (SELECT conname FROM pg_constraint WHERE conrelid = c.oid AND contype = 'p') AS pk
-     FROM pg_class c WHERE c.oid = $1::regclass`,
-    [name],
-  );
-  const columns = await session.query<Column>(
-    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull,
-            a.atthasdef AS hasdefault, (a.attgenerated <> '' OR a.attidentity <> '') AS generated,
-            (SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = a.atttypid ORDER BY e.enumsortorder LIMIT 1) AS enum_label,
-            t.typcategory::text AS category, a.atttypmod AS typmod
-     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-     WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-    [name],
-  );
-  const fks = await session.query<ForeignKey>(
-    `SELECT array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
-                  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i) AS columns,
-            c.confrelid::regclass::text AS ref_table,
-            array(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
-                  JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i) AS ref_columns
-     FROM pg_constraint c WHERE c.conrelid = $1::regclass AND c.contype = 'f'`,
-    [name],
-  );
-  return { oid: meta?.oid ?? 0, name, pk: meta?.pk ?? null, columns, fks };
+async function writeRow(session: RawSession, table: ProbeTable, sources: SampleRowSources): Promise<string> {
+  return insertRow(session, table, sampleRow(table, sources));
 }
 
-let sequence = 0;
-
-/**
- * Inserts a generated row (values bound as parameters, cast to the column types) and returns its
- * id (or first column). `fixed` overrides values; with `conflict`, an upsert on that constraint.
- */
-async function insertGenerated(
+/** An existing value of `table.column` (a referenced global table), or the one of a row the probe writes. */
+async function globalRow(
   session: RawSession,
-  table: Table,
-  parents: ReadonlyMap<string, string>,
-  globalRow: (table: string, column: string) => Promise<string>,
-  fixed: Record<string, string>,
-  conflict?: string,
-): Promise<string> {
-  const names: string[] = [];
-  const values: unknown[] = [];
-  const casts: string[] = [];
-  const references = new Map<string, ForeignKey>();
-  for (const fk of table.fks) for (const column of fk.columns) if (column !== 'tenant_id') references.set(column, fk);
-  for (const column of table.columns) {
-    if (column.generated) continue;
-    let value: string | undefined = fixed[column.name];
-    const fk = references.get(column.name);
-    if (value === undefined && fk) {
-      if (fk.columns[0] === 'tenant_id') value = parents.get(fk.ref_table);
-      else value = await globalRow(fk.ref_table, fk.ref_columns[fk.columns.indexOf(column.name)] as string);
-    }
-    if (value === undefined && column.notnull && !column.hasdefault) value = sampleValue(column);
-    if (value === undefined) continue;
-    names.push(ident(column.name));
-    values.push(value);
-    casts.push(`$${values.length}::${column.type}`);
-  }
-  const returning = table.columns.some((c) => c.name === 'id') ? 'id' : ident(table.columns[0]?.name ?? 'id');
-  const upsert = conflict
-    ? ` ON CONFLICT ON CONSTRAINT ${ident(conflict)} DO UPDATE SET tenant_id = EXCLUDED.tenant_id`
-    : '';
-  const [row] = await session.query<{ v: string }>(
-    `INSERT INTO ${table.name} (${names.join(', ')}) VALUES (${casts.join(', ')})${upsert} RETURNING ${returning}::text AS v`,
-    values,
+  table: string,
+  column: string,
+  globals: Map<string, string>,
+): Promise<void> {
+  const key = `${table}.${column}`;
+  if (globals.has(key)) return;
+  const [existing] = await session.query<{ v: string }>(
+    `SELECT ${quoteIdent(column)}::text AS v FROM ${table} WHERE ${quoteIdent(column)} IS NOT NULL LIMIT 1`,
   );
-  return row?.v as string;
+  let value = existing?.v;
+  if (value === undefined) {
+    const loaded = await loadTable(session, table);
+    const row = sampleRow(loaded, { parents: new Map(), globals });
+    const { sql, params } = insertStatement(loaded, row.values, { returning: column });
+    value = (await session.query<{ v: string }>(sql, params))[0]?.v;
+  }
+  if (value !== undefined) globals.set(key, value);
 }
 
-function sampleValue(column: Column): string {
-  sequence++;
-  if (column.enum_label !== null) return column.enum_label;
-  if (column.category === 'A') return '{}';
-  if (column.type.startsWith('vector')) {
-    const dims = column.typmod > 0 ? column.typmod : 3;
-    return `[${Array.from({ length: dims }, (_, i) => (i === sequence % dims ? 1 : 0)).join(',')}]`;
+/** Why the database refused `table`'s sample row, and what to do about it. */
+function whyRefused(
+  table: ProbeTable,
+  row: SampleRow,
+  error: Error,
+  app: string,
+  failed: ReadonlyMap<string, CheckItem>,
+): string {
+  const state = sqlStateOf(error);
+  const constraint = driverErrorOf(error)?.constraint;
+  const seen = `The probe could not write a sample row as ${app} in a tenant context: ${error.message}${state ? ` (SQLSTATE ${state})` : ''}.`;
+  const contract = 'or declare the table with tenantTable() and migrate (the contract does it)';
+  const failedParents = [...new Set(row.unresolved.map((u) => u.table))].filter((t) => failed.has(t));
+  if (failedParents.length > 0) {
+    return `${seen} Its parent ${failedParents.join(', ')} has no sample row (see that table's failure): fix that first.`;
   }
-  switch (column.category) {
-    case 'N':
-      return '1';
-    case 'B':
-      return 'true';
-    case 'D':
-      return column.type === 'date'
-        ? new Date(Date.UTC(2001, 0, 1) + sequence * 86_400_000).toISOString().slice(0, 10)
-        : new Date().toISOString();
-    default:
-      if (column.type === 'uuid') return randomUUID();
-      if (column.type === 'jsonb' || column.type === 'json') return '{}';
-      return `probe-${column.name}-${sequence}-${randomUUID().slice(0, 8)}`;
+  if (state === '42501' && /row-level security/i.test(error.message)) {
+    return `${seen} Its policies refuse a tenant's own row: let ${app} write rows whose tenant_id is the context's (a RESTRICTIVE tenant policy and permissive write policies), ${contract}.`;
   }
+  if (state === '42501') {
+    return `${seen} GRANT SELECT, INSERT, UPDATE, DELETE ON ${table.qualified} TO ${app}, ${contract}.`;
+  }
+  if (state === '23503') {
+    const unresolved = row.unresolved.map((u) => `${u.constraint} → ${u.table}`).join(', ');
+    return `${seen} The probe cannot satisfy ${typeof constraint === 'string' ? `the foreign key ${constraint}` : 'a foreign key'}${unresolved ? ` (no row to point at: ${unresolved})` : ''}: a reference to a tenant table must be composite, (tenant_id, x) → (tenant_id, id), to a table the probe also writes; a reference to a global table gets one of its rows.`;
+  }
+  if (row.guessed.length > 0 && (state?.startsWith('22') || state === '42804' || state === '42846')) {
+    const them = row.guessed.length > 1 ? 'them' : 'it';
+    const columns = row.guessed.map((c) => `${c.name} (${c.type})`).join(', ');
+    return `${seen} The probe has no sample value for the required column${row.guessed.length > 1 ? 's' : ''} ${columns}: give ${them} a DEFAULT, or make ${them} nullable.`;
+  }
+  if (state === '23505' || state === '23514' || state === '23502' || state?.startsWith('22')) {
+    return `${seen} The probe fills each required column that has no default with a sample value of its type: give the columns it cannot guess a DEFAULT.`;
+  }
+  return `${seen} Make the table writable by ${app} in its own tenant context, ${contract}.`;
 }
