@@ -1,6 +1,9 @@
 /** One verification result: which check, on which object, whether it held, and what to do. */
 export interface CheckItem {
-  /** The lint that produced this item (`table.rls-forced`): stable, unlike `check`. Probe items have none. */
+  /**
+   * Stable, unlike `check`: the lint that produced this item (`table.rls-forced`), the attack
+   * (`attack.select`, from ATTACKS), or `probe.sample-row` for a table the probe could not write into.
+   */
   id?: string;
   check: string;
   /** The table, role, function or view checked (schema-qualified), or `server`. */
