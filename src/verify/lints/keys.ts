@@ -51,11 +51,16 @@ export const keyLints = lintFamily({
         leading[0]?.name ?? `CREATE INDEX ON ${table.name} (tenant_id, …)`,
       );
       const pk = own.find((i) => i.primary);
+      const pkOk = pk !== undefined && pk.keys.includes(tenantAttnum);
       report(
         PRIMARY_INCLUDES_TENANT,
         table.name,
-        pk !== undefined && pk.keys.includes(tenantAttnum),
-        pk ? pk.name : 'no primary key: use (tenant_id, id)',
+        pkOk,
+        pkOk
+          ? pk.name
+          : pk
+            ? `${pk.name} leaves tenant_id out: make the primary key (tenant_id, id) (a key without it leaks the existence of other tenants' rows, and a composite reference cannot point at it).`
+            : 'no primary key: use (tenant_id, id)',
       );
       for (const u of own.filter((i) => i.unique && !i.primary)) {
         const ok = u.keys.includes(tenantAttnum);
