@@ -1,4 +1,4 @@
-import { loadMigrations } from '../migrate/migrator.ts';
+import { migrationStatus } from '../migrate/status.ts';
 import type { CheckItem } from '../verify/check.ts';
 import { lintCatalogue, type LintFamilyName } from '../verify/lints/index.ts';
 import type { CliOptions } from './args.ts';
@@ -28,26 +28,17 @@ export async function doctorCommand(options: CliOptions): Promise<number> {
           ? `pgvector ${vector.version}`
           : 'Install pgvector on the server and run tenantdb migrate.',
       });
-      const files = await loadMigrations();
-      const [ledger] = await session.query<{ exists: boolean }>(
-        `select to_regclass('tenantdb.migrations') is not null as exists`,
-      );
-      const applied = ledger?.exists
-        ? await session.query<{ idx: number; tag: string; hash: string }>(
-            'select idx, tag, hash from tenantdb.migrations order by idx',
-          )
-        : [];
-      for (const file of files) {
-        const row = applied.find((a) => a.idx === file.index);
+      const status = await migrationStatus(session);
+      for (const file of status.files) {
         found.push({
           id: 'doctor.migration-unchanged',
           check: 'migration applied and unchanged',
           object: file.tag,
-          ok: row !== undefined && row.hash === file.hash,
+          ok: file.state === 'applied',
           detail:
-            row === undefined
+            file.state === 'pending'
               ? 'not applied: run tenantdb migrate'
-              : row.hash === file.hash
+              : file.state === 'applied'
                 ? 'applied'
                 : 'the file changed after it was applied: restore it and put the change in a new migration',
         });
