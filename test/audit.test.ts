@@ -5,6 +5,7 @@ import { tenantTables, withSystemContext, withTenantContext, type TenantContext 
 import { auditLogs, connectors } from '../src/schema/index.ts';
 import { codeOf, ownerContext } from './helpers/tenants.ts';
 import { createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { rowsOf } from '../src/db/rows.ts';
 
 let t: TestDatabase;
 let db: TestDb;
@@ -57,8 +58,7 @@ describe('audit_logs', () => {
   it('raw SQL is audited too, and system-context writes carry their reason', async () => {
     const id = await withTenantContext(db, A, async (tx) => {
       const result = await tx.execute(sql`insert into widgets (name) values ('raw widget') returning id`);
-      const rows = (Array.isArray(result) ? result : (result as { rows: { id: string }[] }).rows) as { id: string }[];
-      return rows[0]?.id as string;
+      return rowsOf<{ id: string }>(result)[0]?.id as string;
     });
     await withSystemContext(
       db,

@@ -11,15 +11,12 @@ import { globalTables, tenantTables, withSystemContext, withTenantContext, type 
 import { EMBEDDING_DIMENSIONS } from '../src/schema/knowledge.ts';
 import { tenantForeignKeys } from '../src/contract/row-factory.ts';
 import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { rowsOf } from '../src/db/rows.ts';
 
 let t: TestDatabase;
 let db: TestDb;
 let sample: SampleTenant[];
 let firstSeedMs = 0;
-
-function rowsOf<R>(result: unknown): R[] {
-  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as R[];
-}
 
 async function query<R>(tx: OrmTransaction, statement: ReturnType<typeof sql>): Promise<R[]> {
   return rowsOf<R>(await tx.execute(statement));

@@ -1,5 +1,6 @@
 /** Helpers for the load tests (concurrency, faults): replayable randomness, a limiter, raw rows. */
 import type { sql } from 'drizzle-orm';
+import { rowsOf as rowsOfResult } from '../../src/db/rows.ts';
 import type { OrmTransaction } from '../../src/index.ts';
 
 /** mulberry32, seeded, so a failing interleaving can be replayed (the bench uses the same one). */
@@ -7,8 +8,7 @@ export { prng } from '../../bench/random.ts';
 
 /** The rows of a raw `sql` query, whichever driver answered. */
 export async function rowsOf<R>(tx: OrmTransaction, query: ReturnType<typeof sql>): Promise<R[]> {
-  const result = await tx.execute(query);
-  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as R[];
+  return rowsOfResult<R>(await tx.execute(query));
 }
 
 /** Runs the tasks with at most `limit` in flight. */
