@@ -12,7 +12,7 @@ import type { RawSession } from '../src/db/database.ts';
 import type { CheckItem } from '../src/verify/check.ts';
 import { LINT_FAMILIES, lintCatalogue } from '../src/verify/lints/index.ts';
 import { probeIsolation } from '../src/verify/probe.ts';
-import { verify } from '../src/verify/verify.ts';
+import { ATTACK_VARIANTS, ATTACKS, verify } from '../src/verify/index.ts';
 import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -73,6 +73,32 @@ it('every lint has a stable id <family>.<name>, and every catalogue item names o
   expect(roles.every((i) => i.id?.startsWith('role.'))).toBe(true);
   expect(roles).toEqual(items.filter((i) => i.id?.startsWith('role.')));
   console.log(`verify [${backend}]: ${ids.length} lints in ${LINT_FAMILIES.length} families, ${items.length} items`);
+});
+
+it('the probe tries each attack of ATTACKS, in each of ATTACK_VARIANTS, both ways, on every tenant table', async () => {
+  const ids = ATTACKS.map((a) => a.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const id of ids) expect(id).toMatch(/^[a-z]+(-[a-z]+)*$/);
+  const report = await verify(db, { families: [] }); // the probe alone
+  const attacks = report.items.filter((i) => i.attack);
+  expect(attacks.length).toBe(report.items.length);
+  const tables = new Set(attacks.map((i) => i.object.split(' ')[0]));
+  const perAttack = new Map<string, number>();
+  for (const item of attacks) perAttack.set(item.id ?? '', (perAttack.get(item.id ?? '') ?? 0) + 1);
+  expect([...perAttack.keys()].sort()).toEqual(ids.map((id) => `attack.${id}`).sort());
+  // Each attack that applies to every table: once per table, variant and direction.
+  const everywhere = 2 * ATTACK_VARIANTS.length * tables.size;
+  for (const id of ['select', 'update', 'delete', 'insert-other-tenant', 'change-tenant-id', 'copy-to']) {
+    expect(perAttack.get(`attack.${id}`), id).toBe(everywhere);
+  }
+  for (const variant of ATTACK_VARIANTS) {
+    expect(attacks.filter((i) => i.object.endsWith(`, ${variant.name})`)).length).toBe(
+      attacks.length / ATTACK_VARIANTS.length,
+    );
+  }
+  console.log(
+    `verify [${backend}]: ${ATTACKS.length} attacks × ${ATTACK_VARIANTS.length} variants × 2 directions on ${tables.size} tables: ${attacks.length} tried`,
+  );
 });
 
 describe('broken fixtures: verify fails, naming the object', () => {
