@@ -1,10 +1,13 @@
-import type { CheckItem, VerifyReport } from '../verify/check.ts';
-import { verify } from '../verify/verify.ts';
+import { verify, type CheckItem, type VerifyReport } from '../verify/index.ts';
 import type { CliOptions } from './args.ts';
 import { describeTarget, withDatabase } from './connection.ts';
 import { renderTable } from './table.ts';
 
-/** `tenantdb verify`: catalogue lints + live probe; exit 0 only when everything holds. */
+/**
+ * `tenantdb verify`: catalogue lints + live probe; exit 0 only when everything holds. What the
+ * probe cannot do on a table (write a sample row, for one) is a failure in the report, so a
+ * database holding tables without the contract gets findings, not a stack trace.
+ */
 export async function verifyCommand(options: CliOptions): Promise<number> {
   const report = await withDatabase(options, (db) => verify(db));
   if (options.json) {
