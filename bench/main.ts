@@ -38,7 +38,9 @@ function specFor(scenario: Scenario, scale: number): DatasetSpec {
 async function run(options: BenchOptions, backend: Backend): Promise<void> {
   const startedAt = new Date();
   const started = performance.now();
-  const scenarios = SCENARIOS.filter((s) => options.scenarios.includes(s.name));
+  const scenarios = SCENARIOS.filter(
+    (s) => options.scenarios.includes(s.name) && !(backend.kind === 'pglite' && s.serverOnly === true),
+  );
   const specs = new Map<string, DatasetSpec>();
   for (const scenario of scenarios) {
     const spec = specFor(scenario, options.scale);

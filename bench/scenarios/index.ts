@@ -3,6 +3,7 @@
  * whatever order --scenarios names them). The names are derived from this list.
  */
 import { bulkInsertCost1000 } from './bulk-insert-cost-1000.ts';
+import { contextForm } from './context-form.ts';
 import { costMonthly } from './cost-monthly.ts';
 import { insertMessage } from './insert-message.ts';
 import { listLatest50 } from './list-latest-50.ts';
@@ -13,6 +14,7 @@ import { seed004List } from './seed004-list.ts';
 
 const LIST = [
   pointRead,
+  contextForm,
   listLatest50,
   seed004List,
   costMonthly,

@@ -71,6 +71,8 @@ export interface Scenario<Name extends string = ScenarioName> {
   /** 'main', or the base tenant count of a scaling data set (10, 1,000 or 10,000 at scale ≥ 1). */
   dataset: 'main' | number;
   target: Target;
+  /** Runs on a server only (skipped with --pglite). */
+  serverOnly?: boolean;
   prepare(env: ScenarioEnv): Promise<PreparedScenario>;
 }
 
