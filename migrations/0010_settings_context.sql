@@ -102,16 +102,17 @@ BEGIN
   -- The tenant and user first, and the role: member_context then reads the membership as the
   -- application role under RLS. An error below aborts the transaction (or the subtransaction that
   -- called this), and with it these settings.
-  EXECUTE pg_catalog.format('SET LOCAL app.current_tenant_id = %L', p_tenant);
-  EXECUTE pg_catalog.format('SET LOCAL app.current_user_id = %L', COALESCE(p_user::text, ''));
+  -- One EXECUTE for several SET LOCALs: each EXECUTE is parsed and planned on every call.
+  EXECUTE pg_catalog.format('SET LOCAL app.current_tenant_id = %L; SET LOCAL app.current_user_id = %L',
+    p_tenant, COALESCE(p_user::text, ''));
   IF p_switch_role AND current_user <> 'tenantdb_app' THEN
     PERFORM pg_catalog.set_config('role', 'tenantdb_app', true);
   END IF;
   v_ctx := tenantdb.member_context(p_tenant, p_user);
-  EXECUTE pg_catalog.format('SET LOCAL app.current_member_role = %L', COALESCE(v_ctx.member_role, ''));
-  EXECUTE pg_catalog.format('SET LOCAL app.current_permissions = %L', v_ctx.permissions);
-  EXECUTE pg_catalog.format('SET LOCAL app.current_permission_ids = %L', v_ctx.permission_ids);
-  EXECUTE pg_catalog.format('SET LOCAL app.grantable_roles = %L', v_ctx.grantable_roles);
+  EXECUTE pg_catalog.format(
+    'SET LOCAL app.current_member_role = %L; SET LOCAL app.current_permissions = %L; '
+    'SET LOCAL app.current_permission_ids = %L; SET LOCAL app.grantable_roles = %L',
+    COALESCE(v_ctx.member_role, ''), v_ctx.permissions, v_ctx.permission_ids, v_ctx.grantable_roles);
   IF v_ctx.status = 'SUSPENDED' THEN
     SET LOCAL transaction_read_only = on;
   END IF;
