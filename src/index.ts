@@ -43,8 +43,7 @@ export { checkDatabaseHealth, type DatabaseHealth } from './migrate/health.ts';
 export { migrationStatus, type MigrationFileStatus, type MigrationStatus } from './migrate/status.ts';
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate/migrator.ts';
 export { distribute, type DistributeOptions, type DistributeResult } from './migrate/distribute.ts';
-export { verify, type VerifyOptions } from './verify/verify.ts';
-export type { CheckItem, VerifyReport } from './verify/check.ts';
+export { verify, type CheckItem, type VerifyOptions, type VerifyReport } from './verify/index.ts';
 export { schemaContract } from './contract/contract-sql.ts';
 export {
   openTenantContext,
