@@ -4,7 +4,11 @@ import { TenantDbError } from '../errors.ts';
 import { apiKeys } from '../schema/api-keys.ts';
 import {
   isUuid,
-  requireSystemScope, requireTenantScope, type SystemScope, type TenantScope } from '../tenancy/index.ts';
+  requireSystemScope,
+  requireTenantScope,
+  type SystemScope,
+  type TenantScope,
+} from '../tenancy/index.ts';
 
 export interface IssuedApiKey {
   id: string;
@@ -71,24 +75,28 @@ export async function verifyApiKey(scope: SystemScope, secret: string): Promise<
   if (typeof secret !== 'string' || !KEY_FORMAT.test(secret)) return undefined;
   const hash = hashKey(secret);
   return system.transaction(async (tx) => {
-      const [key] = await tx
-        .select()
-        .from(apiKeys)
-        .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)));
-      if (!key || !timingSafeEqual(Buffer.from(key.keyHash), Buffer.from(hash))) return undefined;
-      if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) return undefined;
-      await tx
-        .update(apiKeys)
-        .set({ lastUsedAt: new Date() })
-        .where(and(eq(apiKeys.tenantId, key.tenantId), eq(apiKeys.id, key.id)));
-      return { keyId: key.id, tenantId: key.tenantId, scopes: key.scopes };
+    const [key] = await tx
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)));
+    if (!key || !timingSafeEqual(Buffer.from(key.keyHash), Buffer.from(hash))) return undefined;
+    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) return undefined;
+    await tx
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date() })
+      .where(and(eq(apiKeys.tenantId, key.tenantId), eq(apiKeys.id, key.id)));
+    return { keyId: key.id, tenantId: key.tenantId, scopes: key.scopes };
   });
 }
 
-/** Revokes a key of the context's tenant. Needs `api_keys:manage`. Returns whether it existed. */
+/**
+ * Revokes a key of the context's tenant. Needs `api_keys:manage`. Returns whether a key was revoked
+ * by this call: `false` for an unknown key and for one revoked already.
+ */
 export async function revokeApiKey(scope: TenantScope, keyId: string): Promise<boolean> {
   const tenant = requireTenantScope(scope, 'revokeApiKey');
-  if (!isUuid(keyId)) throw new TenantDbError('INVALID_INPUT', `revokeApiKey: keyId must be a UUID (got ${typeof keyId}).`);
+  if (!isUuid(keyId))
+    throw new TenantDbError('INVALID_INPUT', `revokeApiKey: keyId must be a UUID (got ${typeof keyId}).`);
   const { tenantId } = tenant.context;
   const rows = await tenant.transaction((tx) =>
     tx

@@ -73,6 +73,8 @@ export async function addMember(
   const system = requireSystemScope(scope, 'addMember');
   validateContext({ tenantId });
   return system.transaction(async (tx) => {
+    const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId));
+    if (!tenant) throw new TenantDbError('TENANT_NOT_FOUND', `Tenant ${tenantId} does not exist.`);
     const userId = await ensureUser(tx, user);
     await addMembership(tx, tenantId, userId, role);
     return userId;
