@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globalTables, tenantTables } from '../src/index.ts';
+import { ATTACKS } from '../src/verify/index.ts';
 import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -44,6 +45,16 @@ describe('npm start (the demo)', () => {
     expect(Number(summary?.[1])).toBeGreaterThanOrEqual(10);
     expect(summary?.[2]).toBe(summary?.[1]);
     expect(summary?.[3]).toBe('0');
+    // The attempts are verify's attack catalogue, each in three contexts, plus the application layer's.
+    const attempts = result.stdout.slice(result.stdout.indexOf('5. Cross-tenant attempts'));
+    const rows = attempts.split('\n').map((l) => l.trim().split(/\s{2,}/));
+    for (const attack of ATTACKS) {
+      for (const context of ["Bob's own (Acme)", 'no context', 'injected tenant id']) {
+        const row = rows.find((r) => r[0]?.startsWith(attack.name) && r[1] === context);
+        expect(row?.at(-1), `${attack.id}, ${context}`).toMatch(/^refused/);
+      }
+    }
+    for (const code of ['NOT_A_MEMBER', 'TENANT_MISMATCH', 'INVALID_TENANT_ID']) expect(attempts).toContain(code);
     // Every user saw only their own tenant.
     for (const line of result.stdout.split('\n').filter((l) => /^\s+(Alice|Bob|Charlie|Diana)\s/.test(l))) {
       expect(

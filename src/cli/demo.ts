@@ -68,20 +68,37 @@ export async function demoCommand(options: CliOptions): Promise<number> {
       ),
     );
 
-    console.log("\n5. Cross-tenant attempts (raw SQL inside the attacker's own context, unless noted)\n");
+    console.log('\n5. Cross-tenant attempts by Bob (Acme) against Tech Startup\n');
     const attempts = await crossTenantAttempts(db, sample);
+    const database = attempts.filter((a) => a.layer === 'database');
+    const application = attempts.filter((a) => a.layer === 'application');
+    console.log(
+      "   Raw SQL as tenantdb_app: each attack `tenantdb verify` tries (ATTACKS), in Bob's own context, with no\n" +
+        '   context and with an injected tenant id (in a transaction that is rolled back):\n',
+    );
+    const described = new Map(database.map((a) => [a.attempt, a.description]));
+    for (const [attempt, description] of described) console.log(`   - ${attempt}: ${description}`);
+    console.log();
     console.log(
       indent(
         renderTable(
-          ['attempt', 'by', 'against', 'outcome'],
-          attempts.map((a) => [a.attempt, a.actor, a.target, a.outcome]),
+          ['attack', 'context', 'against', 'outcome'],
+          database.map((a) => [a.attempt, a.context, a.target, a.outcome]),
         ),
       ),
     );
-    const leaks = attempts.filter((a) => !a.refused).length + seen.reduce((n, r) => n + r.foreignRows, 0) + foreignRows;
+    console.log("\n   Application-layer checks (through tenantdb's API, not raw SQL):\n");
     console.log(
-      `\n${attempts.length} cross-tenant attempts, ${attempts.length - attempts.filter((a) => !a.refused).length} refused, ${leaks} leaks.`,
+      indent(
+        renderTable(
+          ['attempt', 'against', 'outcome'],
+          application.map((a) => [a.attempt, a.target, a.outcome]),
+        ),
+      ),
     );
+    const refused = attempts.filter((a) => a.refused).length;
+    const leaks = attempts.length - refused + seen.reduce((n, r) => n + r.foreignRows, 0) + foreignRows;
+    console.log(`\n${attempts.length} cross-tenant attempts, ${refused} refused, ${leaks} leaks.`);
     return leaks === 0 ? 0 : 1;
   });
 }

@@ -1,5 +1,5 @@
-import { count, eq, sql } from 'drizzle-orm';
-import type { Database as AnyDatabase, OrmTransaction } from '../db/database.ts';
+import { count, sql } from 'drizzle-orm';
+import type { Database as AnyDatabase, RawSession } from '../db/database.ts';
 import type * as schema from '../schema/index.ts';
 
 import { TenantDbError, sqlStateOf, translateDatabaseError } from '../errors.ts';
@@ -7,6 +7,20 @@ import { conversations, messages } from '../schema/conversations.ts';
 import { tenants } from '../contract/tenants.ts';
 import { rowsOf, withSystemContext, withTenantContext } from '../tenancy/index.ts';
 import { globalTables, tenantTables } from '../contract/registry.ts';
+import { quoteIdent } from '../contract/contract-sql.ts';
+import { APP_ROLE } from '../contract/roles.ts';
+import {
+  ATTACK_VARIANTS,
+  ATTACKS,
+  loadTable,
+  runAttack,
+  sampleRow,
+  type AttackSide,
+  type AttackStatement,
+  type AttackTarget,
+  type AttackVariant,
+  type ProbeTable,
+} from '../verify/index.ts';
 import type { SampleTenant } from './sample-data.ts';
 
 type Database = AnyDatabase<typeof schema>;
@@ -22,7 +36,12 @@ export interface VisibilityRow {
 }
 
 export interface AttemptRow {
+  /** `database`: an attack of verify's catalogue, raw SQL as tenantdb_app; `application`: refused by tenantdb before any SQL is sent. */
+  layer: 'database' | 'application';
   attempt: string;
+  description: string;
+  /** The context the attempt ran in (`Bob's own (Acme)`, `no context`, …). */
+  context: string;
   actor: string;
   target: string;
   refused: boolean;
@@ -180,115 +199,129 @@ async function expectError(fn: () => Promise<unknown>): Promise<Outcome> {
   }
 }
 
+/** The tables attacked: each attack on the first of them where it has a statement (the reference attack: messages → conversations). */
+const DEMO_TABLES = ['conversations', 'messages'];
+
+/** The contexts of ATTACK_VARIANTS the demo shows, by how a reader knows them; undefined: not shown. */
+const DEMO_VARIANTS: Record<AttackVariant['name'], string | undefined> = {
+  tenant: "Bob's own (Acme)",
+  'no context': 'no context',
+  // The injected id shows the same refusal, and is what an attacker would actually try.
+  'malformed id': undefined,
+  'injection id': 'injected tenant id',
+};
+
+class RolledBack extends Error {
+  constructor(readonly rows: AttemptRow[]) {
+    super('demo: the attacks are always rolled back');
+  }
+}
+
 /**
- * Cross-tenant attempts by Bob (a member of Acme) against Tech Startup's data, through raw SQL
- * in his own tenant context (so only RLS and the composite keys stand in the way), plus the
- * application-layer refusals. Every one must be refused.
+ * Cross-tenant attempts by Bob (a member of Acme) against Tech Startup's data. First every attack
+ * of verify's catalogue (ATTACKS), as raw SQL through the application role, in Bob's own context,
+ * with no context and with an injected tenant id: only RLS and the composite keys stand in the way.
+ * They run in one transaction that is always rolled back, each in a savepoint. Then what the
+ * application layer refuses (tenantdb's API, not raw SQL). Every one must be refused.
  */
 export async function crossTenantAttempts(db: Database, sample: SampleTenant[]): Promise<AttemptRow[]> {
   const acme = sample.find((t) => t.slug === 'acme');
   const victim = sample.find((t) => t.slug === 'techstartup');
   const bob = acme?.people.find((p) => p.name === 'Bob');
   if (!acme || !victim || !bob) throw new Error('sample data is missing Acme, Tech Startup or Bob');
+  const actor = 'Bob (Acme)';
+
+  const rows = await db
+    .rawTransaction(async (session) => {
+      const tables: ProbeTable[] = [];
+      for (const name of DEMO_TABLES) tables.push(await loadTable(session, name));
+      // Each tenant's first row of each table, read as the privileged role before any context.
+      const side = async (label: string, tenantId: string): Promise<AttackSide> => {
+        const keys = new Map<string, string>();
+        for (const table of tables) {
+          const [row] = await session.query<{ v: string }>(
+            `SELECT ${quoteIdent(table.key)}::text AS v FROM ${table.name} WHERE tenant_id = $1 ORDER BY 1 LIMIT 1`,
+            [tenantId],
+          );
+          if (!row) throw new Error(`${label} has no row in ${table.name} to attack`);
+          keys.set(table.name, row.v);
+        }
+        return { label, tenantId, rows: keys };
+      };
+      const attacker = await side(acme.name, acme.id);
+      const attacked = await side(victim.name, victim.id);
+      const globals = new Map([['users.id', bob.userId]]);
+
+      // What Bob's own context may see of Acme's rows (what COPY may return), counted under RLS.
+      const own = new Map<string, number>();
+      const ownContext = ATTACK_VARIANTS.find((v) => v.seesOwnRows);
+      await session.exec('SAVEPOINT tenantdb_demo');
+      if (ownContext) await openContext(session, ownContext, attacker, attacked, bob.userId);
+      for (const table of tables) {
+        const [row] = await session.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${table.name} WHERE tenant_id = $1`,
+          [attacker.tenantId],
+        );
+        own.set(table.name, row?.n ?? 0);
+      }
+      await session.exec('ROLLBACK TO SAVEPOINT tenantdb_demo');
+
+      const attempts: AttemptRow[] = [];
+      for (const attack of ATTACKS) {
+        for (const variant of ATTACK_VARIANTS) {
+          const context = DEMO_VARIANTS[variant.name];
+          if (context === undefined) continue;
+          const found = tables
+            .map((table) => {
+              const allowedRows = variant.seesOwnRows ? (own.get(table.name) ?? 0) : 0;
+              return {
+                table,
+                statements: attack.statements(attackTarget(table, attacker, attacked, globals, allowedRows)),
+              };
+            })
+            .find((t) => t.statements.length > 0);
+          // An attack with no statement on these tables is tried by `tenantdb verify`, not here.
+          if (!found) continue;
+          for (const statement of found.statements) {
+            await session.exec('SAVEPOINT tenantdb_demo');
+            let outcome: Outcome;
+            try {
+              await openContext(session, variant, attacker, attacked, bob.userId);
+              outcome = await attempt(session, statement, acme.name);
+            } catch (error) {
+              outcome = { refused: true, outcome: describeError(error) };
+            }
+            await session.exec('ROLLBACK TO SAVEPOINT tenantdb_demo');
+            attempts.push({
+              layer: 'database',
+              attempt: statement.check,
+              description: attack.description,
+              context,
+              actor,
+              target: `${victim.name} ${found.table.name}`,
+              ...outcome,
+            });
+          }
+        }
+      }
+      throw new RolledBack(attempts);
+    })
+    .catch((error: unknown) => {
+      if (error instanceof RolledBack) return error.rows;
+      throw error;
+    });
+
   const bobCtx = { tenantId: acme.id, userId: bob.userId };
-
-  // Ground truth, read in the system context (never by the attacker).
-  const truth = () =>
-    withSystemContext(
-      db,
-      async (tx) => {
-        const [conv] = await tx.select().from(conversations).where(eq(conversations.tenantId, victim.id)).limit(1);
-        const [msgs] = await tx.select({ n: count() }).from(messages).where(eq(messages.tenantId, victim.id));
-        return { conv, messageCount: msgs?.n ?? 0 };
-      },
-      { reason: 'demo: read the victim tenant to check the attempts changed nothing' },
-    );
-  const before = await truth();
-  if (!before.conv) throw new Error('Tech Startup has no conversation to attack');
-  const target = before.conv;
-
-  const attempts: [string, string, () => Promise<Outcome>][] = [
-    [
-      'read a row by id',
-      'conversations',
-      async () => {
-        const rows = await withTenantContext(db, bobCtx, (tx) =>
-          tx.execute(sql`select * from conversations where id = ${target.id}`),
-        );
-        const n = rowCount(rows);
-        return { refused: n === 0, outcome: n === 0 ? 'refused: 0 rows visible' : `LEAK: ${n} rows` };
-      },
-    ],
-    [
-      'read with WHERE tenant_id = victim',
-      'messages',
-      async () => {
-        const rows = await withTenantContext(db, bobCtx, (tx) =>
-          tx.execute(sql`select * from messages where tenant_id = ${victim.id}`),
-        );
-        const n = rowCount(rows);
-        return { refused: n === 0, outcome: n === 0 ? 'refused: 0 rows visible' : `LEAK: ${n} rows` };
-      },
-    ],
-    [
-      'update a row by id',
-      'conversations',
-      async () => {
-        await withTenantContext(db, bobCtx, (tx) =>
-          tx.execute(sql`update conversations set title = 'pwned' where id = ${target.id}`),
-        );
-        const after = await truth();
-        const unchanged = after.conv?.title === target.title;
-        return { refused: unchanged, outcome: unchanged ? 'refused: 0 rows updated' : 'LEAK: title changed' };
-      },
-    ],
-    [
-      'delete rows',
-      'messages',
-      async () => {
-        await withTenantContext(db, bobCtx, (tx) =>
-          tx.execute(sql`delete from messages where conversation_id = ${target.id} or tenant_id = ${victim.id}`),
-        );
-        const after = await truth();
-        const unchanged = after.messageCount === before.messageCount;
-        return { refused: unchanged, outcome: unchanged ? 'refused: 0 rows deleted' : 'LEAK: rows deleted' };
-      },
-    ],
-    [
-      'insert naming the victim tenant',
-      'conversations',
-      () =>
-        expectError(() =>
-          withTenantContext(db, bobCtx, (tx) =>
-            tx.execute(sql`insert into conversations (tenant_id, title) values (${victim.id}, 'planted')`),
-          ),
-        ),
-    ],
-    [
-      "reference the victim's row",
-      'messages → conversations',
-      () =>
-        expectError(() =>
-          withTenantContext(db, bobCtx, (tx) =>
-            tx.execute(sql`insert into messages (conversation_id, role, content) values (${target.id}, 'user', 'hi')`),
-          ),
-        ),
-    ],
-    [
-      'move own row to the victim (tenant_id change)',
-      'conversations',
-      () =>
-        expectError(() =>
-          withTenantContext(db, bobCtx, (tx) => tx.execute(sql`update conversations set tenant_id = ${victim.id}`)),
-        ),
-    ],
+  const application: [string, string, string, () => Promise<Outcome>][] = [
     [
       "open the victim's context",
+      'Bob asks tenantdb for a context of Tech Startup, where he is no member.',
       'tenant context',
       () => expectError(() => withTenantContext(db, { tenantId: victim.id, userId: bob.userId }, async () => 0)),
     ],
     [
       'scoped API insert naming the victim',
+      "Bob's code inserts a conversation whose tenantId is Tech Startup's through the scoped API.",
       'conversations',
       () =>
         expectError(() =>
@@ -298,46 +331,95 @@ export async function crossTenantAttempts(db: Database, sample: SampleTenant[]):
         ),
     ],
     [
-      'malformed / injected tenant id',
+      'open a context with an injected tenant id',
+      "Bob passes an SQL-injection string naming Tech Startup as the context's tenant id.",
       'tenant context',
       () => expectError(() => withTenantContext(db, { tenantId: `${victim.id}' OR '1'='1` }, async () => 0)),
     ],
-    [
-      'no context: read',
-      'messages',
-      async () => {
-        const n = await noContext(db, async (tx) => rowCount(await tx.execute(sql`select * from messages`)));
-        return { refused: n === 0, outcome: n === 0 ? 'refused: 0 rows visible' : `LEAK: ${n} rows` };
-      },
-    ],
-    [
-      'no context: insert',
-      'conversations',
-      () =>
-        expectError(() =>
-          noContext(db, (tx) =>
-            tx.execute(sql`insert into conversations (tenant_id, title) values (${victim.id}, 'x')`),
-          ),
-        ),
-    ],
   ];
-
-  const rows: AttemptRow[] = [];
-  for (const [attempt, targetName, run] of attempts) {
-    const result = await run();
-    rows.push({ attempt, actor: 'Bob (Acme)', target: `Tech Startup ${targetName}`, ...result });
+  for (const [attemptName, description, targetName, run] of application) {
+    rows.push({
+      layer: 'application',
+      attempt: attemptName,
+      description,
+      context: 'tenantdb API',
+      actor,
+      target: `${victim.name} ${targetName}`,
+      ...(await run()),
+    });
   }
   return rows;
 }
 
-/** A transaction as tenantdb_app with no tenant context at all. */
-async function noContext<T>(db: Database, fn: (tx: OrmTransaction<typeof schema>) => Promise<T>) {
-  return db.tenantTransaction(async (tx) => {
-    await tx.execute(sql`set local role tenantdb_app`);
-    return fn(tx);
-  });
+/** `table` as attacked from `attacker`'s side; new rows point at the given side's own rows. */
+function attackTarget(
+  table: ProbeTable,
+  attacker: AttackSide,
+  victim: AttackSide,
+  globals: ReadonlyMap<string, string>,
+  allowedRows: number,
+): AttackTarget {
+  const tenantReferences = table.fks
+    .filter((f) => f.columns.length > 1 && f.columns[0] === 'tenant_id')
+    .map((f) => ({ column: f.columns[1] as string, parent: f.ref_table }));
+  return {
+    table: { name: table.name, key: table.key, pk: table.pk, tenantReferences },
+    attacker,
+    victim,
+    allowedRows,
+    newRow: (parents, set) =>
+      sampleRow(table, { tenantId: parents.tenantId, parents: parents.rows, globals }, set).values,
+  };
 }
 
-function rowCount(result: unknown): number {
-  return rowsOf(result).length;
+/**
+ * Opens the variant's context as the application role: Bob's own context is opened as tenantdb
+ * opens it (his membership and grants); the others set app.current_tenant_id directly, as an
+ * attacker with raw SQL would, with no user.
+ */
+async function openContext(
+  session: RawSession,
+  variant: AttackVariant,
+  attacker: AttackSide,
+  victim: AttackSide,
+  userId: string,
+): Promise<void> {
+  const setting = variant.tenantSetting(attacker, victim);
+  if (variant.name === 'tenant') {
+    await session.query('SELECT tenantdb.open_context($1::uuid, $2::uuid, true)', [setting, userId]);
+    return;
+  }
+  await session.query(
+    `SELECT set_config('app.current_tenant_id', $1, true), set_config('app.current_user_id', '', true),
+            set_config('app.current_member_role', '', true), set_config('role', $2, true)`,
+    [setting, APP_ROLE],
+  );
+}
+
+/** Runs one attack statement; the outcome says how it was refused (the error's code, or the rows it got). */
+async function attempt(session: RawSession, statement: AttackStatement, own: string): Promise<Outcome> {
+  let error: unknown;
+  let counted = 0;
+  const recording: RawSession = {
+    query: <Row>(text: string, params?: unknown[]) => session.query<Row>(text, params).catch(keep),
+    exec: (text) => session.exec(text).catch(keep),
+    command: (text, params) => session.command(text, params).catch(keep),
+  };
+  function keep(e: unknown): never {
+    error = e;
+    throw e;
+  }
+  const outcome = await runAttack(recording, {
+    ...statement,
+    leak: (n) => {
+      counted = n;
+      return statement.leak(n);
+    },
+  });
+  if (outcome.leak !== undefined) return { refused: false, outcome: `LEAK: ${outcome.leak}` };
+  if (outcome.refusal !== undefined) {
+    return { refused: true, outcome: error === undefined ? `refused: ${outcome.refusal}` : describeError(error) };
+  }
+  if (counted > 0) return { refused: true, outcome: `refused: only ${own}'s own ${counted} rows` };
+  return { refused: true, outcome: `refused: 0 rows ${statement.counts === 'rows' ? 'visible' : 'affected'}` };
 }

@@ -1,7 +1,8 @@
 /**
  * `tenantdb verify` as a library: the catalogue lints (LINT_FAMILIES, `lintCatalogue`), the live
- * probe's attack catalogue (ATTACKS, ATTACK_VARIANTS) and `verify`, which runs both. Import from
- * here, not from the files of this folder.
+ * probe's attack catalogue (ATTACKS, ATTACK_VARIANTS, `runAttack`), what an attack target is built
+ * from (`loadTable`, `sampleRow`) and `verify`, which runs both. Import from here, not from the
+ * files of this folder.
  */
 export { verify, type VerifyOptions } from './verify.ts';
 export type { CheckItem, VerifyReport } from './check.ts';
@@ -21,5 +22,6 @@ export {
   type AttackTarget,
   type AttackVariant,
 } from './attacks.ts';
-export type { ColumnValue } from './sample-row.ts';
+export { sampleRow, type ColumnValue } from './sample-row.ts';
+export { loadTable, type ProbeTable } from './probe-tables.ts';
 export { SAMPLE_ROW_ID, type ProbeOptions } from './probe.ts';
