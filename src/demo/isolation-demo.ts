@@ -280,8 +280,21 @@ export async function crossTenantAttempts(db: Database, sample: SampleTenant[]):
               };
             })
             .find((t) => t.statements.length > 0);
-          // An attack with no statement on these tables is tried by `tenantdb verify`, not here.
-          if (!found) continue;
+          // The demo tries every attack: one with nothing to try on these tables (a composite
+          // reference dropped, or a new attack that needs another table) fails it.
+          if (!found) {
+            attempts.push({
+              layer: 'database',
+              attempt: attack.name,
+              description: attack.description,
+              context,
+              actor,
+              target: `${victim.name} ${DEMO_TABLES.join(', ')}`,
+              refused: false,
+              outcome: `NOT TRIED: the attack has no statement on ${DEMO_TABLES.join(' or ')}`,
+            });
+            continue;
+          }
           for (const statement of found.statements) {
             await session.exec('SAVEPOINT tenantdb_demo');
             let outcome: Outcome;
