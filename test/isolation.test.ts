@@ -5,7 +5,8 @@
  *   - through layer 1 alone: the scoped API on a connection that bypasses RLS (superuser, no
  *     role switch),
  * and for each protection the suite also shows the attack succeeding once that protection is
- * removed, so the tests can fail.
+ * removed, so the tests can fail. Each layer's attacks are keyed by the AttackId of verify's
+ * catalogue (ATTACKS), so an attack added there is tested here too, or said not to apply.
  */
 import { randomUUID } from 'node:crypto';
 import { eq, getTableName, sql } from 'drizzle-orm';
@@ -23,6 +24,7 @@ import {
 import * as schema from '../src/schema/index.ts';
 import { users } from '../src/schema/index.ts';
 import { sampleRow, tenantForeignKeys } from '../src/contract/row-factory.ts';
+import { ATTACKS, type AttackId } from '../src/verify/index.ts';
 import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
 import { systemOf } from './helpers/tenants.ts';
 
@@ -151,6 +153,27 @@ afterAll(() => {
   console.log(`isolation [${backend}]: ${tables.length} tenant tables, ${attacks} attacks tried, ${leaks} leaks`);
 });
 
+/**
+ * A layer's tests of one attack of ATTACKS: a function that declares them (one function may test
+ * two attacks), or why the attack does not apply to the layer. Each layer keys them by AttackId, so
+ * an attack added to the catalogue does not compile until every layer says how it is tested.
+ */
+type AttackTests = (() => void) | { notApplicable: string };
+
+/** Declares a layer's tests, in the catalogue's order, each function once. */
+function declareAttackTests(layer: Record<AttackId, AttackTests>): void {
+  it('tests every attack of the catalogue, or says why it does not apply', () => {
+    expect(Object.keys(layer).sort()).toEqual(ATTACKS.map((a) => a.id).sort());
+  });
+  const declared = new Set<() => void>();
+  for (const { id } of ATTACKS) {
+    const tests = layer[id];
+    if (typeof tests !== 'function' || declared.has(tests)) continue;
+    declared.add(tests);
+    tests();
+  }
+}
+
 it('covers every tenant table of the schema', () => {
   expect(tables.map((x) => x.name)).toEqual(expect.arrayContaining(['tenant_members', 'conversations', 'messages']));
   for (const info of tables) expect(keyOf.get(info.name), `${info.name} is exported from the schema`).toBeDefined();
@@ -177,103 +200,139 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
     };
 
   describe('layer 2: RLS as tenantdb_app', () => {
-    it("select sees only the own tenant's rows", async () => {
-      const rows = (await inA((tx) => tx.select().from(table))) as { tenantId: string }[];
-      const byId = await inA((tx) =>
-        tx
-          .select()
-          .from(table)
-          .where(eq(table.id, idOf(B))),
-      );
-      const raw = await inA((tx) =>
-        tx.execute(sql`select count(*)::int as n from ${table} where tenant_id = ${B.tenantId}`),
-      );
-      const rawCount = ((Array.isArray(raw) ? raw : (raw as { rows: { n: number }[] }).rows)[0] as { n: number }).n;
-      attack(rows.every((r) => r.tenantId === A.tenantId) && byId.length === 0 && rawCount === 0);
-      expect(rows.length).toBeGreaterThan(0);
-      expect(rows.every((r) => r.tenantId === A.tenantId)).toBe(true);
-      expect(byId).toEqual([]);
-      expect(rawCount).toBe(0);
+    declareAttackTests({
+      select: () =>
+        it("select sees only the own tenant's rows", async () => {
+          const rows = (await inA((tx) => tx.select().from(table))) as { tenantId: string }[];
+          const byId = await inA((tx) =>
+            tx
+              .select()
+              .from(table)
+              .where(eq(table.id, idOf(B))),
+          );
+          const raw = await inA((tx) =>
+            tx.execute(sql`select count(*)::int as n from ${table} where tenant_id = ${B.tenantId}`),
+          );
+          const rawCount = ((Array.isArray(raw) ? raw : (raw as { rows: { n: number }[] }).rows)[0] as { n: number }).n;
+          attack(rows.every((r) => r.tenantId === A.tenantId) && byId.length === 0 && rawCount === 0);
+          expect(rows.length).toBeGreaterThan(0);
+          expect(rows.every((r) => r.tenantId === A.tenantId)).toBe(true);
+          expect(byId).toEqual([]);
+          expect(rawCount).toBe(0);
+        }),
+      update: () =>
+        it("update of the other tenant's row changes nothing", async () => {
+          const before = await rowOf(table, idOf(B));
+          const attempt = inA((tx) =>
+            tx
+              .update(table)
+              .set({ updatedAt: new Date(0) } as never)
+              .where(eq(table.id, idOf(B)))
+              .returning(),
+          );
+          if (canUpdate) {
+            const updated = await attempt;
+            attack(updated.length === 0);
+            expect(updated).toEqual([]);
+          } else {
+            await refused(attempt, 'PERMISSION_DENIED');
+            attack(true);
+          }
+          expect(await rowOf(table, idOf(B))).toEqual(before);
+        }),
+      delete: () =>
+        it("delete of the other tenant's row deletes nothing", async () => {
+          const attempt = inA((tx) =>
+            tx
+              .delete(table)
+              .where(eq(table.id, idOf(B)))
+              .returning(),
+          );
+          if (canDelete) {
+            const deleted = await attempt;
+            attack(deleted.length === 0);
+            expect(deleted).toEqual([]);
+          } else {
+            await refused(attempt, 'PERMISSION_DENIED');
+            attack(true);
+          }
+          expect(await rowOf(table, idOf(B))).toBeDefined();
+        }),
+      'insert-other-tenant': () =>
+        it('insert naming the other tenant is rejected', async () => {
+          const before = await countAll(table);
+          await refused(
+            inA((tx) => tx.insert(table).values({ ...newRow(A), tenantId: B.tenantId } as never)),
+            'TENANT_ISOLATION_VIOLATION',
+          );
+          attack(true);
+          expect(await countAll(table)).toBe(before);
+        }),
+      'upsert-other-key': () =>
+        it("an upsert on the other tenant's key is rejected and overwrites nothing", async () => {
+          const withId = (id: string) => withSystemContext(db, (tx) => tx.select().from(table).where(eq(table.id, id)));
+          const before = await withId(idOf(B));
+          await refused(
+            inA((tx) =>
+              tx
+                .insert(table)
+                .values({ ...newRow(A), tenantId: B.tenantId, id: idOf(B) } as never)
+                .onConflictDoUpdate({ target: [table.tenantId, table.id], set: { updatedAt: new Date(0) } as never }),
+            ),
+            // ON CONFLICT DO UPDATE needs the UPDATE grant (append-only tables have none).
+            canUpdate ? 'TENANT_ISOLATION_VIOLATION' : 'PERMISSION_DENIED',
+          );
+          attack(true);
+          expect(await withId(idOf(B))).toEqual(before);
+        }),
+      'reference-other-row': () =>
+        it.skipIf(fks.length === 0)("a reference to the other tenant's row is rejected", async () => {
+          for (const fk of fks) {
+            const values = { ...newRow(A), [fk.key]: B.rows.get(fk.parent) };
+            // member_roles.role_id: the grant policy checks the role against the roles the member may
+            // grant (the open tenant's, from the context's settings) before the foreign key is
+            // checked, so the other tenant's role is refused one step earlier, by RLS.
+            const grantChecked = name === 'member_roles' && fk.key === 'roleId';
+            const error = await refused(
+              inA((tx) => tx.insert(table).values(values as never)),
+              grantChecked ? 'PERMISSION_DENIED' : 'CROSS_TENANT_REFERENCE',
+            );
+            if (grantChecked) expect(String((error as Error).message)).toMatch(/member_roles_grant_rbac_insert/);
+            attack(true);
+          }
+        }),
+      'change-tenant-id': () =>
+        it('changing tenant_id is rejected', async () => {
+          await refused(
+            inA((tx) =>
+              tx
+                .update(table)
+                .set({ tenantId: B.tenantId } as never)
+                .where(eq(table.id, idOf(A))),
+            ),
+            canUpdate ? 'TENANT_ISOLATION_VIOLATION' : 'PERMISSION_DENIED',
+          );
+          attack(true);
+          expect((await rowOf(table, idOf(A)))?.tenantId).toBe(A.tenantId);
+        }),
+      'copy-to': () =>
+        it("COPY TO copies only the own tenant's rows", async () => {
+          const own = await withSystemContext(
+            db,
+            async (tx) => (await tx.select({ id: table.id }).from(table).where(eq(table.tenantId, A.tenantId))).length,
+          );
+          // Drizzle has no COPY: a raw session, in A's context as tenantdb_app.
+          const copied = await db.rawTransaction(async (s) => {
+            await s.query(`SELECT tenantdb.open_context($1::uuid, NULL, true)`, [A.tenantId]);
+            return s.command(`COPY ${name} TO STDOUT`);
+          });
+          attack(copied === own);
+          expect(copied).toBe(own);
+          expect(await countAll(table)).toBeGreaterThan(own);
+        }),
     });
 
-    it("update of the other tenant's row changes nothing", async () => {
-      const before = await rowOf(table, idOf(B));
-      const attempt = inA((tx) =>
-        tx
-          .update(table)
-          .set({ updatedAt: new Date(0) } as never)
-          .where(eq(table.id, idOf(B)))
-          .returning(),
-      );
-      if (canUpdate) {
-        const updated = await attempt;
-        attack(updated.length === 0);
-        expect(updated).toEqual([]);
-      } else {
-        await refused(attempt, 'PERMISSION_DENIED');
-        attack(true);
-      }
-      expect(await rowOf(table, idOf(B))).toEqual(before);
-    });
-
-    it("delete of the other tenant's row deletes nothing", async () => {
-      const attempt = inA((tx) =>
-        tx
-          .delete(table)
-          .where(eq(table.id, idOf(B)))
-          .returning(),
-      );
-      if (canDelete) {
-        const deleted = await attempt;
-        attack(deleted.length === 0);
-        expect(deleted).toEqual([]);
-      } else {
-        await refused(attempt, 'PERMISSION_DENIED');
-        attack(true);
-      }
-      expect(await rowOf(table, idOf(B))).toBeDefined();
-    });
-
-    it('insert naming the other tenant is rejected', async () => {
-      const before = await countAll(table);
-      await refused(
-        inA((tx) => tx.insert(table).values({ ...newRow(A), tenantId: B.tenantId } as never)),
-        'TENANT_ISOLATION_VIOLATION',
-      );
-      attack(true);
-      expect(await countAll(table)).toBe(before);
-    });
-
-    it('changing tenant_id is rejected', async () => {
-      await refused(
-        inA((tx) =>
-          tx
-            .update(table)
-            .set({ tenantId: B.tenantId } as never)
-            .where(eq(table.id, idOf(A))),
-        ),
-        canUpdate ? 'TENANT_ISOLATION_VIOLATION' : 'PERMISSION_DENIED',
-      );
-      attack(true);
-      expect((await rowOf(table, idOf(A)))?.tenantId).toBe(A.tenantId);
-    });
-
-    it.skipIf(fks.length === 0)("a reference to the other tenant's row is rejected", async () => {
-      for (const fk of fks) {
-        const values = { ...newRow(A), [fk.key]: B.rows.get(fk.parent) };
-        // member_roles.role_id: the grant policy checks the role against the roles the member may
-        // grant (the open tenant's, from the context's settings) before the foreign key is
-        // checked, so the other tenant's role is refused one step earlier, by RLS.
-        const grantChecked = name === 'member_roles' && fk.key === 'roleId';
-        const error = await refused(
-          inA((tx) => tx.insert(table).values(values as never)),
-          grantChecked ? 'PERMISSION_DENIED' : 'CROSS_TENANT_REFERENCE',
-        );
-        if (grantChecked) expect(String((error as Error).message)).toMatch(/member_roles_grant_rbac_insert/);
-        attack(true);
-      }
-    });
-
+    // The other contexts of ATTACK_VARIANTS: none at all, and a malformed or injected tenant id.
     it('no context: no rows, and every write rejected', async () => {
       const seen = await noContext((tx) => tx.select().from(table));
       // Without a grant for the command the attempt is refused outright: count that as 0 rows.
@@ -323,75 +382,90 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
   });
 
   describe('layer 1: the scoped API alone, on a connection that bypasses RLS', () => {
-    it("reads see only the own tenant's rows", async () => {
-      const [all, other, n] = await layer1InA(
-        async (_tx, scoped) =>
-          [
-            await scopedTable(scoped).findMany(),
-            await scopedTable(scoped).findFirst({ where: eq(table.id, idOf(B)) }),
-            await scopedTable(scoped).count(),
-          ] as const,
-      );
-      attack(all.every((r) => r.tenantId === A.tenantId) && other === undefined);
-      expect(all.length).toBeGreaterThan(0);
-      expect(all.every((r) => r.tenantId === A.tenantId)).toBe(true);
-      expect(other).toBeUndefined();
-      expect(n).toBe(all.length);
-    });
+    const updateAndDelete = () =>
+      it("update and delete of the other tenant's row touch nothing", async () => {
+        const before = await rowOf(table, idOf(B));
+        const updated = await layer1InA((_tx, scoped) =>
+          scopedTable(scoped).update({ updatedAt: new Date(0) }, eq(table.id, idOf(B))),
+        );
+        const deleted = await layer1InA((_tx, scoped) => scopedTable(scoped).delete(eq(table.id, idOf(B))));
+        attack(updated.length === 0);
+        attack(deleted.length === 0);
+        expect(updated).toEqual([]);
+        expect(deleted).toEqual([]);
+        expect(await rowOf(table, idOf(B))).toEqual(before);
+      });
 
-    it("update and delete of the other tenant's row touch nothing", async () => {
-      const before = await rowOf(table, idOf(B));
-      const updated = await layer1InA((_tx, scoped) =>
-        scopedTable(scoped).update({ updatedAt: new Date(0) }, eq(table.id, idOf(B))),
-      );
-      const deleted = await layer1InA((_tx, scoped) => scopedTable(scoped).delete(eq(table.id, idOf(B))));
-      attack(updated.length === 0);
-      attack(deleted.length === 0);
-      expect(updated).toEqual([]);
-      expect(deleted).toEqual([]);
-      expect(await rowOf(table, idOf(B))).toEqual(before);
-    });
-
-    it('insert or update naming the other tenant is refused', async () => {
-      const before = await countAll(table);
-      await refused(
-        layer1InA((_tx, scoped) => scopedTable(scoped).insert({ ...newRow(A), tenantId: B.tenantId })),
-        'TENANT_MISMATCH',
-      );
-      await refused(
-        layer1InA((_tx, scoped) => scopedTable(scoped).update({ tenantId: B.tenantId }, eq(table.id, idOf(A)))),
-        'TENANT_MISMATCH',
-      );
-      attack(true);
-      attack(true);
-      expect(await countAll(table)).toBe(before);
-      expect((await rowOf(table, idOf(A)))?.tenantId).toBe(A.tenantId);
-    });
-
-    it("upsert with the other tenant's id never touches the other tenant's row", async () => {
-      const before = await rowOf(table, idOf(B));
-      // Either a new row in A (the same id in another tenant is another key), or a conflict with
-      // one of A's own unique keys (tables keyed by their references); never B's row.
-      const outcome = await layer1InA((_tx, scoped) => scopedTable(scoped).upsert({ ...newRow(A), id: idOf(B) })).then(
-        (row) => row.tenantId,
-        (e: unknown) => (driverErrorOf(e)?.code === '23505' ? 'own unique key' : String(e)),
-      );
-      attack(outcome === A.tenantId || outcome === 'own unique key');
-      expect([A.tenantId, 'own unique key']).toContain(outcome);
-      expect(await rowOf(table, idOf(B))).toEqual(before);
-      await withSystemContext(db, (tx) =>
-        tx.delete(table).where(sql`${table.tenantId} = ${A.tenantId} and ${table.id} = ${idOf(B)}`),
-      );
-    });
-
-    it.skipIf(fks.length === 0)("a reference to the other tenant's row is refused", async () => {
-      for (const fk of fks) {
+    const insertOrUpdateNamingTheOther = () =>
+      it('insert or update naming the other tenant is refused', async () => {
+        const before = await countAll(table);
         await refused(
-          layer1InA((_tx, scoped) => scopedTable(scoped).insert({ ...newRow(A), [fk.key]: B.rows.get(fk.parent) })),
-          'CROSS_TENANT_REFERENCE',
+          layer1InA((_tx, scoped) => scopedTable(scoped).insert({ ...newRow(A), tenantId: B.tenantId })),
+          'TENANT_MISMATCH',
+        );
+        await refused(
+          layer1InA((_tx, scoped) => scopedTable(scoped).update({ tenantId: B.tenantId }, eq(table.id, idOf(A)))),
+          'TENANT_MISMATCH',
         );
         attack(true);
-      }
+        attack(true);
+        expect(await countAll(table)).toBe(before);
+        expect((await rowOf(table, idOf(A)))?.tenantId).toBe(A.tenantId);
+      });
+
+    declareAttackTests({
+      select: () =>
+        it("reads see only the own tenant's rows", async () => {
+          const [all, other, n] = await layer1InA(
+            async (_tx, scoped) =>
+              [
+                await scopedTable(scoped).findMany(),
+                await scopedTable(scoped).findFirst({ where: eq(table.id, idOf(B)) }),
+                await scopedTable(scoped).count(),
+              ] as const,
+          );
+          attack(all.every((r) => r.tenantId === A.tenantId) && other === undefined);
+          expect(all.length).toBeGreaterThan(0);
+          expect(all.every((r) => r.tenantId === A.tenantId)).toBe(true);
+          expect(other).toBeUndefined();
+          expect(n).toBe(all.length);
+        }),
+      update: updateAndDelete,
+      delete: updateAndDelete,
+      'insert-other-tenant': insertOrUpdateNamingTheOther,
+      'upsert-other-key': () =>
+        it("upsert with the other tenant's id never touches the other tenant's row", async () => {
+          const before = await rowOf(table, idOf(B));
+          // Either a new row in A (the same id in another tenant is another key), or a conflict with
+          // one of A's own unique keys (tables keyed by their references); never B's row.
+          const outcome = await layer1InA((_tx, scoped) =>
+            scopedTable(scoped).upsert({ ...newRow(A), id: idOf(B) }),
+          ).then(
+            (row) => row.tenantId,
+            (e: unknown) => (driverErrorOf(e)?.code === '23505' ? 'own unique key' : String(e)),
+          );
+          attack(outcome === A.tenantId || outcome === 'own unique key');
+          expect([A.tenantId, 'own unique key']).toContain(outcome);
+          expect(await rowOf(table, idOf(B))).toEqual(before);
+          await withSystemContext(db, (tx) =>
+            tx.delete(table).where(sql`${table.tenantId} = ${A.tenantId} and ${table.id} = ${idOf(B)}`),
+          );
+        }),
+      'reference-other-row': () =>
+        it.skipIf(fks.length === 0)("a reference to the other tenant's row is refused", async () => {
+          for (const fk of fks) {
+            await refused(
+              layer1InA((_tx, scoped) => scopedTable(scoped).insert({ ...newRow(A), [fk.key]: B.rows.get(fk.parent) })),
+              'CROSS_TENANT_REFERENCE',
+            );
+            attack(true);
+          }
+        }),
+      'change-tenant-id': insertOrUpdateNamingTheOther,
+      'copy-to': {
+        notApplicable:
+          'the scoped API has no COPY: it reads through findMany, findFirst and count (see select), and COPY is tried as tenantdb_app in layer 2',
+      },
     });
   });
 
