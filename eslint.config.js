@@ -79,7 +79,7 @@ export default tseslint.config(
   layer('client', ['db', 'tenancy', 'schema', 'contract', 'errors', 'migrate', ...MODULES], 'clients compose modules'),
   layer(
     'demo',
-    ['db', 'tenancy', 'schema', 'contract', 'errors', 'client', ...MODULES],
-    'the demo calls the public module APIs',
+    ['db', 'tenancy', 'schema', 'contract', 'errors', 'client', 'verify', ...MODULES],
+    'the demo calls the public module APIs and shows the attack catalogue',
   ),
 );
