@@ -9,6 +9,7 @@ import {
   createDatabase,
   createSystemClient,
   createTenantClient,
+  distribute,
   migrate,
   verify,
   type CreateDatabaseOptions,
@@ -28,11 +29,19 @@ export interface ExampleResult {
 export async function runExample(
   connection: Omit<CreateDatabaseOptions, 'schema'> = {},
   log: (line: string) => void = () => {},
+  options: {
+    /** On a Citus coordinator: distribute the tables after migrating (notes too, by tenant_id). */
+    distribute?: boolean;
+  } = {},
 ): Promise<ExampleResult> {
   const db = await createDatabase({ ...connection, schema: { ...tenantdbSchema, notes } });
   try {
     const migrated = await migrate(db, { migrationsFolder: MIGRATIONS });
     log(`migrated: ${migrated.applied.length} applied, contract ${migrated.contract}`);
+    if (options.distribute) {
+      const spread = await distribute(db);
+      log(`distributed: ${spread.distributed.length} tenant tables, ${spread.reference.length} reference tables`);
+    }
 
     const system = createSystemClient(db, { reason: 'notes example: sign-up' });
     const stamp = Date.now().toString(36);
@@ -40,7 +49,10 @@ export async function runExample(
     const globex = await system.tenants.provision({ name: 'Globex', slug: `globex-${stamp}` });
 
     const seen: Record<string, string[]> = {};
-    for (const [name, { tenant }] of [['Acme', acme], ['Globex', globex]] as const) {
+    for (const [name, { tenant }] of [
+      ['Acme', acme],
+      ['Globex', globex],
+    ] as const) {
       const client = createTenantClient(db, { tenantId: tenant.id });
       // Typed: `client.tables.notes` exists because `notes` is in the schema, and its insert
       // needs no tenant_id (the context supplies it).

@@ -6,7 +6,10 @@ import type { CliOptions } from './args.ts';
  * Opens the database for one command and closes it when the command ends — also on SIGINT or
  * SIGTERM, so an interrupted command never leaves a pool or a PGlite data directory open.
  */
-export async function withDatabase<T>(options: CliOptions, fn: (db: Database<BuiltinSchema>) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  options: CliOptions,
+  fn: (db: Database<BuiltinSchema>) => Promise<T>,
+): Promise<T> {
   const db = await createDatabase({ url: options.url, dataDir: options.dataDir });
   const onSignal = (signal: NodeJS.Signals) => {
     process.stderr.write(`\ntenantdb: ${signal}, closing the database\n`);
