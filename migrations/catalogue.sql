@@ -1557,6 +1557,8 @@ GRANT EXECUTE ON FUNCTION tenantdb.holds_permission_id(p_permission uuid) TO ten
 GRANT EXECUTE ON FUNCTION tenantdb.member_context(p_tenant uuid, p_user uuid, OUT status text, OUT member_role text, OUT permissions text, OUT permission_ids text, OUT grantable_roles text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.narrow_set_null(p_table regclass, p_constraint text, p_column text, p_parent regclass) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.open_context(p_tenant uuid, p_user uuid, p_switch_role boolean) TO tenantdb_app;
+GRANT EXECUTE ON FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text) TO tenantdb_app;
+GRANT EXECUTE ON FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.refresh_context() TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.restrict_writes(p_table regclass, p_name text, p_check text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.secure_global_table(p_table regclass, p_app_commands text[]) TO PUBLIC;
@@ -1569,45 +1571,45 @@ GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uui
 -- triggers
 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.agent_results FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.ai_personalities FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row();
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.ai_personalities FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('ai_personalities');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.ai_personalities FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.analytics_events FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.analytics_snapshots FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.api_keys FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('key_hash');
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.api_keys FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('api_keys', 'key_hash');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.api_keys FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER audit_logs_immutable BEFORE UPDATE ON public.audit_logs FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_logs_immutable();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.audit_logs FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.budget_alerts FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row();
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.budget_alerts FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('budget_alerts');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.budget_alerts FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.business_profiles FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row();
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.business_profiles FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('business_profiles');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.business_profiles FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.connectors FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('credentials_encrypted');
-CREATE TRIGGER enforce_max_connectors BEFORE INSERT ON public.connectors FOR EACH ROW EXECUTE FUNCTION tenantdb.enforce_limit('max_connectors');
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.connectors FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('connectors', 'credentials_encrypted');
+CREATE TRIGGER enforce_max_connectors BEFORE INSERT ON public.connectors FOR EACH ROW EXECUTE FUNCTION tenantdb.enforce_limit('max_connectors', 'connectors');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.connectors FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.conversations FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_events FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_summaries FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.global_knowledge_documents FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.knowledge_chunks FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.knowledge_documents FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row();
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.knowledge_documents FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('knowledge_documents');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.knowledge_documents FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.meetings FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.member_roles FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row();
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.member_roles FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('member_roles');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.member_roles FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.messages FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.module_insights FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row();
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('role_permissions');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.roles FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row();
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.roles FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('roles');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.roles FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.tasks FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.tenant_members FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row();
-CREATE TRIGGER enforce_max_users BEFORE INSERT OR UPDATE OF status ON public.tenant_members FOR EACH ROW EXECUTE FUNCTION tenantdb.enforce_limit('max_users');
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.tenant_members FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('tenant_members');
+CREATE TRIGGER enforce_max_users BEFORE INSERT OR UPDATE OF status ON public.tenant_members FOR EACH ROW EXECUTE FUNCTION tenantdb.enforce_limit('max_users', 'tenant_members');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.tenant_members FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.tenants FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.usage_snapshots FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
-CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.widgets FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row();
+CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.widgets FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('widgets');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.widgets FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 
 -- functions
@@ -1628,6 +1630,7 @@ DECLARE
   v_old jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
   v_new jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
   v_tenant uuid := COALESCE(NEW.tenant_id, OLD.tenant_id);
+  v_table text := COALESCE(TG_ARGV[0], TG_TABLE_NAME);
   v_column text;
 BEGIN
   -- A tenant being deleted takes its audit trail with it; nothing to record.
@@ -1638,12 +1641,14 @@ BEGIN
   IF TG_OP = 'UPDATE' AND v_old - ARRAY['updated_at', 'last_used_at'] = v_new - ARRAY['updated_at', 'last_used_at'] THEN
     RETURN NULL;
   END IF;
-  FOREACH v_column IN ARRAY COALESCE(TG_ARGV, '{}') LOOP
-    IF v_old ? v_column THEN v_old := v_old || jsonb_build_object(v_column, '[redacted]'); END IF;
-    IF v_new ? v_column THEN v_new := v_new || jsonb_build_object(v_column, '[redacted]'); END IF;
-  END LOOP;
+  IF TG_NARGS > 1 THEN
+    FOREACH v_column IN ARRAY TG_ARGV[1:TG_NARGS - 1] LOOP
+      IF v_old ? v_column THEN v_old := v_old || jsonb_build_object(v_column, '[redacted]'); END IF;
+      IF v_new ? v_column THEN v_new := v_new || jsonb_build_object(v_column, '[redacted]'); END IF;
+    END LOOP;
+  END IF;
   INSERT INTO public.audit_logs (tenant_id, actor_user_id, action, resource, resource_id, before, after, system_reason)
-  VALUES (v_tenant, tenantdb.current_user_id(), lower(TG_OP), TG_TABLE_NAME,
+  VALUES (v_tenant, tenantdb.current_user_id(), lower(TG_OP), v_table,
           COALESCE(NEW.id, OLD.id)::text, v_old, v_new,
           NULLIF(current_setting('app.system_reason', true), ''));
   RETURN NULL;
@@ -1655,10 +1660,12 @@ CREATE OR REPLACE FUNCTION tenantdb.audit_table(p_table regclass, p_redact text[
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  v_table text := (SELECT c.relname FROM pg_class c WHERE c.oid = p_table);
 BEGIN
   EXECUTE format('DROP TRIGGER IF EXISTS audit_row ON %s', p_table);
   EXECUTE format('CREATE TRIGGER audit_row AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row(%s)',
-    p_table, (SELECT string_agg(quote_literal(c), ', ') FROM unnest(p_redact) c));
+    p_table, (SELECT string_agg(quote_literal(a), ', ' ORDER BY n) FROM unnest(pg_catalog.array_prepend(v_table, p_redact)) WITH ORDINALITY AS t(a, n)));
 END $function$;
 
 CREATE OR REPLACE FUNCTION tenantdb.authorize_member(p_tenant uuid, p_user uuid, OUT status text, OUT member_role text)
@@ -1759,23 +1766,22 @@ DECLARE
   v_limit integer;
   v_count integer;
   v_name text := TG_ARGV[0];
+  v_table text := COALESCE(TG_ARGV[1], TG_TABLE_NAME);
 BEGIN
-  IF TG_TABLE_NAME = 'tenant_members' THEN
-    IF NEW.status <> 'ACTIVE' THEN
-      RETURN NEW;
-    END IF;
+  IF v_table = 'tenant_members' AND NEW.status <> 'ACTIVE' THEN
+    RETURN NEW;
   END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended(NEW.tenant_id::text || ':' || v_name, 0));
   EXECUTE format('SELECT %I FROM public.tenants WHERE id = $1', v_name) INTO v_limit USING NEW.tenant_id;
-  IF TG_TABLE_NAME = 'tenant_members' THEN
-    SELECT count(*) INTO v_count FROM public.tenant_members
-      WHERE tenant_id = NEW.tenant_id AND status = 'ACTIVE' AND id <> NEW.id;
+  IF v_table = 'tenant_members' THEN
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id = $1 AND status = ''ACTIVE'' AND id <> $2', TG_RELID::regclass)
+      INTO v_count USING NEW.tenant_id, NEW.id;
   ELSE
-    EXECUTE format('SELECT count(*) FROM %I.%I WHERE tenant_id = $1 AND id <> $2', TG_TABLE_SCHEMA, TG_TABLE_NAME)
+    EXECUTE format('SELECT count(*) FROM %s WHERE tenant_id = $1 AND id <> $2', TG_RELID::regclass)
       INTO v_count USING NEW.tenant_id, NEW.id;
   END IF;
   IF v_limit IS NOT NULL AND v_count + 1 > v_limit THEN
-    RAISE EXCEPTION 'tenant limit % reached: % allows %', v_name, TG_TABLE_NAME, v_limit USING ERRCODE = 'TD010',
+    RAISE EXCEPTION 'tenant limit % reached: % allows %', v_name, v_table, v_limit USING ERRCODE = 'TD010',
       DETAIL = v_name, HINT = 'Raise the tenant''s limit (plan) or remove unused rows first.';
   END IF;
   RETURN NEW;
@@ -1881,11 +1887,22 @@ CREATE OR REPLACE FUNCTION tenantdb.narrow_set_null(p_table regclass, p_constrai
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
+DECLARE
+  v_distributed boolean := false;
 BEGIN
   IF EXISTS (
     SELECT 1 FROM pg_constraint c
     WHERE c.conrelid = p_table AND c.conname = p_constraint AND c.confdeltype = 'n'
       AND c.confdelsetcols IS NOT NULL AND pg_catalog.array_length(c.confdelsetcols, 1) = 1
+  ) THEN
+    RETURN;
+  END IF;
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+      INTO v_distributed USING p_table;
+  END IF;
+  IF v_distributed AND EXISTS (
+    SELECT 1 FROM pg_constraint c WHERE c.conrelid = p_table AND c.conname = p_constraint AND c.confdeltype = 'a'
   ) THEN
     RETURN;
   END IF;
@@ -1948,6 +1965,10 @@ BEGIN
     RAISE EXCEPTION 'role % may not open the system context', current_user USING ERRCODE = 'TD005',
       HINT = 'Connect as the owner role (the one that runs migrations) for system work.';
   END IF;
+  IF pg_catalog.current_setting('citus.propagate_set_commands', true) IS DISTINCT FROM 'local'
+     AND pg_catalog.current_setting('citus.propagate_set_commands', true) IS NOT NULL THEN
+    SET LOCAL citus.propagate_set_commands = 'local';
+  END IF;
   SET LOCAL app.current_tenant_id = '';
   SET LOCAL app.current_user_id = '';
   SET LOCAL app.current_member_role = '';
@@ -1957,6 +1978,20 @@ BEGIN
   EXECUTE pg_catalog.format('SET LOCAL app.system_reason = %L', p_reason);
   PERFORM pg_catalog.set_config('role', 'tenantdb_system', true);
   INSERT INTO tenantdb.system_context_log (reason) VALUES (p_reason);
+END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  IF p_ok IS NOT TRUE THEN
+    RAISE EXCEPTION 'new row violates row-level security policy "%" for table "%"', p_policy, p_table
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN true;
 END $function$;
 
 CREATE OR REPLACE FUNCTION tenantdb.refresh_context()

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantTables, withSystemContext, withTenantContext, type TenantContext } from '../src/index.ts';
 import { auditLogs, connectors } from '../src/schema/index.ts';
 import { codeOf, ownerContext } from './helpers/tenants.ts';
-import { createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { createTestDatabase, isCitus, type TestDatabase, type TestDb } from './helpers/backend.ts';
 import { rowsOf } from '../src/db/rows.ts';
 
 let t: TestDatabase;
@@ -106,16 +106,24 @@ describe('audit_logs', () => {
     expect((await trail(A, widget.id)).map((e) => e.action)).toEqual(['insert']);
   });
 
-  it('exactly the tables declared with `audit` carry the trigger; without it nothing is recorded', async () => {
+  it('exactly the tables declared with `audit` carry the trigger, named by its logical table', async () => {
     const declared = tenantTables()
       .filter((x) => x.audit)
       .map((x) => x.name)
       .sort();
-    const rows = await db.rawQuery<{ name: string }>(
-      `select c.relname as name from pg_trigger g join pg_class c on c.oid = g.tgrelid
+    const rows = await db.rawQuery<{ name: string; first: string }>(
+      `select c.relname as name, split_part(encode(g.tgargs, 'escape'), '\\000', 1) as first
+       from pg_trigger g join pg_class c on c.oid = g.tgrelid
        where g.tgname = 'audit_row' and not g.tgisinternal order by 1`,
     );
     expect(rows.map((r) => r.name).sort()).toEqual(declared);
+    // The first trigger argument is the table's own name (on Citus the trigger fires on a shard).
+    for (const row of rows) expect(row.first, row.name).toBe(row.name);
+  });
+
+  // Skipped on Citus: the DROP TRIGGER (DDL) and the writes as tenantdb_app cannot share a
+  // transaction there ("placements that were modified in this transaction by a different user").
+  it.skipIf(isCitus)('without the trigger nothing is recorded', async () => {
     const recorded = await db
       .rawTransaction(async (s) => {
         await s.exec('DROP TRIGGER audit_row ON widgets');

@@ -15,7 +15,7 @@ import {
 } from '../src/index.ts';
 import { apiKeys, connectors, memberRoles, roles, tenantMembers, tenants, users } from '../src/schema/index.ts';
 import { codeOf, systemOf, tenantOf } from './helpers/tenants.ts';
-import { createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { createTestDatabase, isCitus, type TestDatabase, type TestDb } from './helpers/backend.ts';
 
 let t: TestDatabase;
 let db: TestDb;
@@ -151,7 +151,9 @@ describe('plan limits (enforced by triggers, so raw SQL obeys them)', () => {
     expect(n?.n).toBe(5);
   });
 
-  it('without the trigger the limit is not enforced (so the test above can fail)', async () => {
+  // Skipped on Citus: DISABLE TRIGGER (DDL) and the inserts as tenantdb_app cannot share a
+  // transaction there ("placements that were modified in this transaction by a different user").
+  it.skipIf(isCitus)('without the trigger the limit is not enforced (so the test above can fail)', async () => {
     const { tenant, ownerId } = await provisionTenant(systemOf(db), {
       name: 'NoLim',
       slug: slug('nolim'),
