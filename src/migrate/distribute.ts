@@ -9,7 +9,9 @@
  * - It writes RESTRICTIVE policies to the shards as PERMISSIVE (its shard-policy DDL never emits
  *   `AS RESTRICTIVE`), which ORs the tenant predicate away. So every tenant table gets the
  *   permissive-only form first: one permissive policy per allowed command that carries the whole
- *   rule (the tenant predicate, the RBAC and viewer checks), derived from the table's own policies.
+ *   rule (the tenant predicate, the RBAC and viewer checks), derived from the table's own policies;
+ *   each former restrictive WITH CHECK is wrapped in `tenantdb.policy_check` (migration 0011), so
+ *   a refused row raises the error naming that policy, as PostgreSQL does.
  * - It refuses subqueries in policies: the initPlan wrappers `(SELECT tenantdb.f())` become bare
  *   calls (each a STABLE function over a setting).
  * - It refuses foreign keys between tables of different kinds while they are being distributed:
@@ -25,7 +27,7 @@
 import { globalTables, tenantTables } from '../contract/registry.ts';
 import { quoteIdent, quoteLiteral } from '../contract/contract-sql.ts';
 import type { Database, RawSession } from '../db/database.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, sqlStateOf } from '../errors.ts';
 
 export interface DistributeOptions {
   /** Progress lines. Default: silent. */
@@ -80,7 +82,12 @@ export function permissiveOnly(table: string, policies: Policy[]): { name: strin
     const check = (p: Policy) => p.check ?? p.using ?? 'true';
     const name = `${table}_${COMMANDS[c].toLowerCase()}_citus`;
     const usingSql = bareCalls(and([...restrictive.map(using), or(permissive.map(using))]));
-    const checkSql = bareCalls(and([...restrictive.map(check), or(permissive.map(check))]));
+    // PostgreSQL checks a new row against the permissive policies first, then against each
+    // restrictive one in name order, and names the restrictive policy that refuses it. Each
+    // restrictive check is wrapped in tenantdb.policy_check, which raises that same error, so a
+    // refusal is typed alike on Citus (PERMISSION_DENIED, TENANT_ISOLATION_VIOLATION).
+    const guard = (p: Policy) => `tenantdb.policy_check(${check(p)}, ${quoteLiteral(p.name)}, ${quoteLiteral(table)})`;
+    const checkSql = bareCalls(and([or(permissive.map(check)), ...restrictive.map(guard)]));
     const clauses =
       c === 'a'
         ? `WITH CHECK (${checkSql})`
@@ -113,6 +120,27 @@ async function policiesOf(session: RawSession, table: string): Promise<Policy[]>
 }
 
 /**
+ * Gives tenantdb_system LOGIN unless it has it. Roles are cluster-wide: two databases of one
+ * cluster distributed at the same moment alter the same role, and Citus propagates the change to
+ * every worker, so a concurrent update ("tuple concurrently updated") is tried again.
+ */
+async function systemRoleCanLogIn(db: Database): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const [role] = await db.rawQuery<{ login: boolean }>(
+      `select rolcanlogin as login from pg_roles where rolname = 'tenantdb_system'`,
+    );
+    if (role?.login) return;
+    try {
+      await db.rawQuery(`ALTER ROLE tenantdb_system LOGIN`);
+      return;
+    } catch (error) {
+      if (attempt >= 5 || sqlStateOf(error) !== 'XX000') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+/**
  * Distributes the migrated tables of `db` (tenantdb's and the schema's own declared tables) on
  * Citus. Refused with CONFIG_INVALID on a server without the citus extension.
  */
@@ -133,7 +161,7 @@ export async function distribute(db: Database, options: DistributeOptions = {}):
   await db.rawQuery(`ALTER DATABASE ${dbName} SET citus.enable_unsafe_triggers = on`);
   // Citus reaches the workers as the current user: the system context's role must be able to log
   // in there (restrict it to the coordinator's hosts in pg_hba.conf; see DEPLOYMENT.md).
-  await db.rawQuery(`ALTER ROLE tenantdb_system LOGIN`);
+  await systemRoleCanLogIn(db);
   const result: DistributeResult = { reference: [], distributed: [], kept: [], policies: [], narrowed: [] };
   const existing = new Set(
     (
@@ -232,6 +260,5 @@ export async function distribute(db: Database, options: DistributeOptions = {}):
     }
     log(`foreign keys: ${keys.length} re-added`);
   });
-  void quoteLiteral;
   return result;
 }
