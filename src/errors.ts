@@ -125,10 +125,39 @@ export function driverErrorOf(error: unknown): Record<string, unknown> | undefin
   return undefined;
 }
 
-/** The constraint name the driver reported (`constraint` on the pg / PGlite error), if any. */
-function constraintOf(error: unknown): string | undefined {
-  const constraint = driverErrorOf(error)?.constraint;
-  return typeof constraint === 'string' && constraint !== '' ? constraint : undefined;
+/**
+ * Whether the driver error is one a Citus coordinator relayed from a worker ("while executing
+ * command on host:port"). Such an error names shards (`widgets_102036`, `widgets_pkey_102036`)
+ * instead of the tables and constraints, and carries no `constraint` field.
+ */
+function relayedByCitus(driver: Record<string, unknown> | undefined): boolean {
+  return (
+    (typeof driver?.where === 'string' && /while executing command on /.test(driver.where)) ||
+    driver?.routine === 'ReportResultError'
+  );
+}
+
+// A shard's name is its table's (or constraint's) name and `_<shard id>`; shard ids start at 102008.
+const SHARD_SUFFIX = /_\d{6,}$/;
+
+/** The logical names in a message Citus relayed: `"widgets_102036"` → `"widgets"`. */
+function withLogicalNames(message: string): string {
+  return message.replace(/"([^"]+?)_\d{6,}"/g, '"$1"');
+}
+
+/**
+ * The constraint the database named: `constraint` on the pg / PGlite error, or, on Citus (which
+ * relays a worker's error without it), the name quoted in the message, without the shard suffix.
+ */
+export function constraintOf(error: unknown): string | undefined {
+  const driver = driverErrorOf(error);
+  const constraint = driver?.constraint;
+  const relayed = relayedByCitus(driver);
+  if (typeof constraint === 'string' && constraint !== '')
+    return relayed ? constraint.replace(SHARD_SUFFIX, '') : constraint;
+  if (!relayed || typeof driver?.message !== 'string') return undefined;
+  const named = /constraint "([^"]+)"/.exec(driver.message)?.[1];
+  return named === undefined ? undefined : named.replace(SHARD_SUFFIX, '');
 }
 
 // SQLSTATEs raised by tenantdb's own SQL functions (migrations/0000_bootstrap.sql).
@@ -176,7 +205,8 @@ export function translateDatabaseError(error: unknown, hint: { readOnlyTenant?: 
   if ((error as { cause?: unknown } | null)?.cause instanceof TenantDbError) return (error as { cause: unknown }).cause;
   const sqlState = sqlStateOf(error);
   const driver = driverErrorOf(error);
-  const message = typeof driver?.message === 'string' ? driver.message : String(error);
+  const relayed = typeof driver?.message === 'string' ? driver.message : String(error);
+  const message = relayedByCitus(driver) ? withLogicalNames(relayed) : relayed;
   if (sqlState === undefined) return error;
   const own = OWN_SQLSTATES[sqlState];
   if (own) {
@@ -221,6 +251,14 @@ export function translateDatabaseError(error: unknown, hint: { readOnlyTenant?: 
     return new IsolationError(
       'TENANT_ISOLATION_VIOLATION',
       `${message}. The row names a tenant other than the open context's; write inside withTenantContext() for that tenant instead.`,
+      { cause: error, sqlState },
+    );
+  }
+  if (sqlState === '0A000' && /^modifying the partition value of rows is not allowed/.test(message)) {
+    // Citus refuses to change the distribution column before RLS sees the row.
+    return new IsolationError(
+      'TENANT_ISOLATION_VIOLATION',
+      `${message}. A row's tenant_id never changes: a row cannot move to another tenant. Create the row in the other tenant's context instead.`,
       { cause: error, sqlState },
     );
   }

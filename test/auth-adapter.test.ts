@@ -10,7 +10,7 @@ import type { Adapter } from '@auth/core/adapters';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  driverErrorOf,
+  constraintOf,
   provisionTenant,
   sqlStateOf,
   withTenantContext,
@@ -18,7 +18,7 @@ import {
   type OrmTransaction,
 } from '../src/index.ts';
 import { accounts, authSessions, users, verificationTokens } from '../src/schema/index.ts';
-import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { backend, createTestDatabase, isCitus, type TestDatabase, type TestDb } from './helpers/backend.ts';
 import { systemOf } from './helpers/tenants.ts';
 
 let t: TestDatabase;
@@ -117,7 +117,9 @@ describe('@auth/drizzle-adapter on tenantdb tables (owner connection)', () => {
       (e: unknown) => e,
     );
     check(sqlStateOf(error), '23505');
-    check(driverErrorOf(error)?.constraint, 'users_email_key');
+    // constraintOf: the driver's field, or on Citus (which relays the worker's error without it) the
+    // name in the message, without the shard suffix.
+    check(constraintOf(error), 'users_email_key');
     check(await count('users', 'lower(email)', email), 1);
   });
 
@@ -249,20 +251,25 @@ describe('the application role cannot read the Auth.js tables', () => {
     check(error?.code, 'PERMISSION_DENIED');
   });
 
-  it('with a grant to tenantdb_app, a tenant context would read the tokens (no RLS behind the grant)', async () => {
-    const seen = await db
-      .rawTransaction(async (s) => {
-        await s.exec('GRANT SELECT ON accounts TO tenantdb_app');
-        await s.query('select tenantdb.open_context($1::uuid, $2::uuid, true)', [tenantId, ownerId]);
-        const rows = await s.query<{ access_token: string }>('select access_token from accounts');
-        throw Object.assign(new Error('rollback'), { rows });
-      })
-      .catch((e: { rows?: { access_token: string }[]; message: string }) => e.rows ?? e.message);
-    check(Array.isArray(seen) && seen.some((r) => r.access_token === secret), true);
-    // Rolled back: still refused.
-    const again = await codeOf(
-      withTenantContext(db, { tenantId }, (tx) => tx.execute(sql`select access_token from accounts`)),
-    );
-    check(again?.code, 'PERMISSION_DENIED');
-  });
+  // Skipped on Citus: the GRANT (DDL) and the read as tenantdb_app cannot share a transaction
+  // there ("placements that were modified in this transaction by a different user").
+  it.skipIf(isCitus)(
+    'with a grant to tenantdb_app, a tenant context would read the tokens (no RLS behind the grant)',
+    async () => {
+      const seen = await db
+        .rawTransaction(async (s) => {
+          await s.exec('GRANT SELECT ON accounts TO tenantdb_app');
+          await s.query('select tenantdb.open_context($1::uuid, $2::uuid, true)', [tenantId, ownerId]);
+          const rows = await s.query<{ access_token: string }>('select access_token from accounts');
+          throw Object.assign(new Error('rollback'), { rows });
+        })
+        .catch((e: { rows?: { access_token: string }[]; message: string }) => e.rows ?? e.message);
+      check(Array.isArray(seen) && seen.some((r) => r.access_token === secret), true);
+      // Rolled back: still refused.
+      const again = await codeOf(
+        withTenantContext(db, { tenantId }, (tx) => tx.execute(sql`select access_token from accounts`)),
+      );
+      check(again?.code, 'PERMISSION_DENIED');
+    },
+  );
 });

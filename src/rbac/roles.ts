@@ -5,7 +5,7 @@
  * `roles_rbac_insert` / `member_roles_rbac_insert` policies).
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { driverErrorOf, InvalidIdError, MembershipError, sqlStateOf, TenantDbError } from '../errors.ts';
+import { constraintOf, InvalidIdError, MembershipError, sqlStateOf, TenantDbError } from '../errors.ts';
 import { tenantMembers } from '../schema/members.ts';
 import { memberRoles, permissions, roles, rolePermissions } from '../schema/rbac.ts';
 import { isUuid, requireTenantScope, type TenantScope } from '../tenancy/index.ts';
@@ -76,7 +76,7 @@ export async function createRole(scope: TenantScope, input: CreateRoleInput): Pr
       return role;
     });
   } catch (error) {
-    if (sqlStateOf(error) === '23505' && driverErrorOf(error)?.constraint === 'roles_tenant_name_key') {
+    if (sqlStateOf(error) === '23505' && constraintOf(error) === 'roles_tenant_name_key') {
       throw new TenantDbError(
         'ALREADY_EXISTS',
         `createRole: this tenant already has a role named ${JSON.stringify(input.name)}.`,
