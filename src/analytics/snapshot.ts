@@ -115,7 +115,8 @@ export async function recordAnalyticsSnapshots(
           revenue: sql`excluded.revenue`,
           sourceBreakdown: sql`excluded.source_breakdown`,
           metadata: sql`excluded.metadata`,
-          updatedAt: sql`now()`,
+          // The insert's own default (now()), not a call: Citus refuses functions in DO UPDATE SET.
+          updatedAt: sql`excluded.updated_at`,
         },
       })
       .returning(),

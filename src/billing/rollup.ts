@@ -53,7 +53,9 @@ export async function rollupCosts(scope: TenantScope): Promise<CostSummary[]> {
           costSummaries.periodStart,
           weeks.map((w) => w.periodStart),
         ),
-        eq(costSummaries.periodEnd, sql`${costSummaries.periodStart} + interval '7 days'`),
+        // period_end − period_start (immutable) rather than period_start + interval (stable,
+        // which Citus refuses on columns in a DELETE, and which depends on the session's time zone).
+        sql`${costSummaries.periodEnd} - ${costSummaries.periodStart} = interval '7 days'`,
       ),
     );
     return tx

@@ -94,7 +94,8 @@ export async function recordUsageSnapshots(
           tokensUsed: sql`excluded.tokens_used`,
           storageBytes: sql`excluded.storage_bytes`,
           metadata: sql`excluded.metadata`,
-          updatedAt: sql`now()`,
+          // The insert's own default (now()), not a call: Citus refuses functions in DO UPDATE SET.
+          updatedAt: sql`excluded.updated_at`,
         },
       })
       .returning(),
