@@ -1,5 +1,14 @@
-import { and, count, eq, getTableName, type InferInsertModel, type InferSelectModel, type SQL } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import {
+  and,
+  count,
+  eq,
+  getTableName,
+  inArray,
+  type InferInsertModel,
+  type InferSelectModel,
+  type SQL,
+} from 'drizzle-orm';
+import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import { tableInfo } from '../contract/registry.ts';
 import type { OrmTransaction, Schema, StatementOrm } from '../db/database.ts';
 import { IsolationError } from '../errors.ts';
@@ -72,6 +81,48 @@ function tenantKeys(schema: Schema): string[] {
     keysOf.set(schema, keys);
   }
   return keys;
+}
+
+/** A child table's reference declared `tenantReference(…, 'set null')`: `(tenant_id, column)`. */
+interface SetNullReference {
+  child: PgTable & { tenantId: PgColumn };
+  /** The reference column's key in the child table object (for `.set()`). */
+  key: string;
+  column: PgColumn;
+}
+
+// The set-null references to each parent table among a schema's tenant tables, computed once.
+const setNullOf = new WeakMap<object, Map<string, SetNullReference[]>>();
+
+/**
+ * The references of the schema's tenant tables to `parent` whose foreign key says ON DELETE SET
+ * NULL. On Citus those keys are NO ACTION (it refuses SET NULL on a key that holds the
+ * distribution column), so the scoped API's delete nulls them itself.
+ */
+function setNullReferences(schema: Schema, parent: PgTable): SetNullReference[] {
+  let byParent = setNullOf.get(schema);
+  if (byParent === undefined) {
+    byParent = new Map();
+    for (const childKey of tenantKeys(schema)) {
+      const child = schema[childKey] as PgTable & { tenantId: PgColumn };
+      for (const fk of getTableConfig(child).foreignKeys) {
+        if (fk.onDelete !== 'set null') continue;
+        const ref = fk.reference();
+        const [first, column] = ref.columns;
+        if (ref.columns.length !== 2 || first?.name !== 'tenant_id' || column === undefined) continue;
+        // The reference names the column by an extra-config copy: find the table's own column.
+        const own = Object.entries(child).find(
+          (entry): entry is [string, PgColumn] =>
+            typeof entry[1] === 'object' && entry[1] !== null && (entry[1] as PgColumn).name === column.name,
+        );
+        if (own === undefined) continue;
+        const parentName = getTableName(ref.foreignTable);
+        byParent.set(parentName, [...(byParent.get(parentName) ?? []), { child, key: own[0], column: own[1] }]);
+      }
+    }
+    setNullOf.set(schema, byParent);
+  }
+  return byParent.get(getTableName(parent)) ?? [];
 }
 
 export function createScopedApi<TSchema extends Schema>(
@@ -168,7 +219,37 @@ function scopedTable<TSchema extends Schema, K extends TenantTableKey<TSchema>>(
           .returning()) as R[];
       });
     },
-    delete: (where) => run(async (tx) => (await tx.delete(table).where(scope(where)).returning()) as R[]),
+    delete: (where) =>
+      run(async (tx) => {
+        const references = setNullReferences(schema, table);
+        if (references.length === 0) return (await tx.delete(table).where(scope(where)).returning()) as R[];
+        // One statement: the delete, and (in the same statement, before its foreign keys are
+        // checked at its end) the set-null references to the rows it deleted, nulled. Only rows
+        // the delete removed (RLS and RBAC decide which) lose their references. Where the key is
+        // ON DELETE SET NULL (column) itself (PGlite, PostgreSQL) it then finds nothing left to null.
+        type Cte = Parameters<typeof tx.with>[0];
+        const deleted = tx
+          .$with('tenantdb_deleted')
+          .as(tx.delete(table).where(scope(where)).returning()) as unknown as Cte & { id: PgColumn };
+        const nulled = references.map((ref, i) =>
+          tx.$with(`tenantdb_nulled_${i}`, {}).as(
+            tx
+              .update(ref.child)
+              .set({ [ref.key]: null } as never)
+              .where(
+                and(
+                  eq(ref.child.tenantId, tenantId),
+                  inArray(ref.column, tx.select({ id: deleted.id }).from(deleted as never)),
+                ),
+              )
+              .getSQL(),
+          ),
+        );
+        return (await tx
+          .with(deleted, ...nulled)
+          .select()
+          .from(deleted as never)) as unknown as R[];
+      }),
     upsert: async (values, options = {}) => {
       const row = checkTenant(values as Record<string, unknown>);
       const target = options.target ?? [table.id];
