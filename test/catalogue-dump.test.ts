@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE_FILE, dumpCatalogue, dumpCatalogueIn } from '../scripts/catalogue.ts';
-import { backend, createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { backend, createTestDatabase, isCitus, type TestDatabase } from './helpers/backend.ts';
 
 /** The changed lines (`- n: …` committed, `+ n: …` migrated), by a longest-common-subsequence diff. */
 function shortDiff(expected: string, actual: string, max = 30): string {
@@ -50,7 +50,10 @@ function shortDiff(expected: string, actual: string, max = 30): string {
   return shown.join('\n');
 }
 
-describe(`catalogue dump (${backend})`, () => {
+// Skipped on Citus: the committed dump is the catalogue the migrations produce; `tenantdb
+// distribute` then changes it there by design (the citus extension, the permissive-only policies,
+// NO ACTION for SET NULL keys, tenantdb_system LOGIN), which the citus lints check instead.
+describe.skipIf(isCitus)(`catalogue dump (${backend})`, () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase();

@@ -13,7 +13,7 @@ import type { RawSession } from '../src/db/database.ts';
 import { globalTables, tenantTables } from '../src/index.ts';
 import { LINT_FAMILIES, lintCatalogue, type LintFamilyName, type LintId } from '../src/verify/lints/index.ts';
 import '../src/schema/index.ts';
-import { backend, createTestDatabase, type TestDatabase } from './helpers/backend.ts';
+import { backend, createTestDatabase, isCitus, type TestDatabase } from './helpers/backend.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MIGRATIONS = join(REPO_ROOT, 'migrations');
@@ -96,9 +96,10 @@ export const driftProbe = pgTable('drift_probe', { id: uuid('id').primaryKey(), 
 
 /**
  * The tenant-table contract is what the catalogue lints of these families check (src/verify/lints):
- * the test asserts their report instead of a second copy of the checks.
+ * the test asserts their report instead of a second copy of the checks. The citus family reports
+ * nothing off Citus; on Citus it holds the distributed tables to the permissive-only form.
  */
-const CONTRACT_FAMILIES: readonly LintFamilyName[] = ['table', 'policy', 'key', 'grant'];
+const CONTRACT_FAMILIES: readonly LintFamilyName[] = ['table', 'policy', 'key', 'grant', 'citus'];
 
 type Problem = { id: string | undefined; object: string };
 // Sorted here, not by the server: collations differ between PGlite and a server.
@@ -168,7 +169,10 @@ describe(`tenant-table contract in the catalogue (${backend})`, () => {
     expect(rows).toEqual(declared);
   });
 
-  it('the contract check reports violations (shown inside a rolled-back transaction)', async () => {
+  // Skipped on Citus: it refuses one of the violations outright (a unique index without the
+  // distribution column) and has no restrictive policy to weaken; test/citus.test.ts shows the
+  // citus lints failing on a weakened shard policy.
+  it.skipIf(isCitus)('the contract check reports violations (shown inside a rolled-back transaction)', async () => {
     class Rollback extends Error {}
     let seen: Problem[] = [];
     await expect(

@@ -13,7 +13,7 @@ import type { CheckItem } from '../src/verify/check.ts';
 import { LINT_FAMILIES, lintCatalogue } from '../src/verify/lints/index.ts';
 import { probeIsolation } from '../src/verify/probe.ts';
 import { ATTACK_VARIANTS, ATTACKS, verify } from '../src/verify/index.ts';
-import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
+import { backend, createTestDatabase, isCitus, isServer, type TestDatabase } from './helpers/backend.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/tenantdb.js', import.meta.url));
@@ -111,12 +111,6 @@ describe('broken fixtures: verify fails, naming the object', () => {
       /^policy in initPlan form \| public\.messages\.per_row USING$/,
     ],
     [
-      'a foreign key without tenant_id',
-      `CREATE UNIQUE INDEX conversations_id_only ON conversations (id);
-       ALTER TABLE messages ADD CONSTRAINT messages_bare_fk FOREIGN KEY (conversation_id) REFERENCES conversations (id)`,
-      /^foreign key includes tenant_id \| messages\.messages_bare_fk$/,
-    ],
-    [
       'an app role with BYPASSRLS',
       'ALTER ROLE tenantdb_app BYPASSRLS',
       /^application role does not bypass RLS \| tenantdb_app$/,
@@ -145,7 +139,24 @@ describe('broken fixtures: verify fails, naming the object', () => {
     ).toBe(true);
   });
 
-  it('the probe reports leaks when the restrictive tenant policy is dropped', async () => {
+  // Skipped on Citus: it refuses the fixture itself (a unique index without the distribution
+  // column), so there such a foreign key cannot exist.
+  it.skipIf(isCitus)('a foreign key without tenant_id', async () => {
+    const items = await inBrokenFixture(
+      `CREATE UNIQUE INDEX conversations_id_only ON conversations (id);
+       ALTER TABLE messages ADD CONSTRAINT messages_bare_fk FOREIGN KEY (conversation_id) REFERENCES conversations (id)`,
+      (s) => lintCatalogue(s),
+    );
+    expect(
+      failures(items).some((f) => /^foreign key includes tenant_id \| messages\.messages_bare_fk$/.test(f)),
+      failures(items).join('\n'),
+    ).toBe(true);
+  });
+
+  // Skipped on Citus: there is no restrictive policy to drop (distribute folds it into the
+  // permissive-only form), and the DDL and the probe's writes as tenantdb_app cannot share a
+  // transaction there; test/citus.test.ts weakens a shard's policy instead.
+  it.skipIf(isCitus)('the probe reports leaks when the restrictive tenant policy is dropped', async () => {
     const items = await inBrokenFixture('DROP POLICY messages_tenant_isolation ON messages', (s) => probeIsolation(s));
     const leaks = items.filter((i) => i.leak);
     console.log(`verify [${backend}]: without messages_tenant_isolation the probe saw ${leaks.length} leaks`);

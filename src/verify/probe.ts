@@ -1,5 +1,5 @@
 import type { RawSession } from '../db/database.ts';
-import { quoteIdent } from '../contract/contract-sql.ts';
+import { quoteIdent, quoteLiteral } from '../contract/contract-sql.ts';
 import { APP_ROLE } from '../contract/roles.ts';
 import { driverErrorOf, sqlStateOf } from '../errors.ts';
 import {
@@ -40,26 +40,122 @@ interface Side extends AttackSide {
   counts: Map<string, number>;
 }
 
-export async function probeIsolation(session: RawSession, options: ProbeOptions = {}): Promise<CheckItem[]> {
+/**
+ * What the probe writes as the privileged role before it opens any context: rows of the global
+ * tables the tenant tables reference (when they have none) and its two throwaway tenants.
+ *
+ * On Citus it is written and committed before the probe's transaction ({@link prepareProbeFixture})
+ * and removed after it ({@link removeProbeFixture}): Citus reaches the workers on one connection
+ * per user, so rows the privileged role wrote in the probe's transaction are invisible to the
+ * application role's connections there (its sample rows' foreign keys to them would fail), and
+ * the privileged role may not read placements the application role changed in it. Elsewhere it is
+ * written inside the probe's transaction, and rolled back with everything else.
+ */
+export interface ProbeFixture {
+  /** `table.column` → a value of a global row the sample rows may reference. */
+  globals: Map<string, string>;
+  /** The tenants table, its key column, and the two tenants' keys (A, B). */
+  tenantsTable: string;
+  tenantKey: string;
+  tenants: string[];
+  /** Global rows the fixture wrote (a committed fixture removes them again), in write order. */
+  written: { table: string; column: string; value: string }[];
+  /** Tenant tables whose global references could not be met, with why (failed items). */
+  unmet: { table: string; detail: string }[];
+  /** Why no probe could run (no tenant tables, no tenants table, no tenant created). */
+  stopped?: CheckItem;
+}
+
+function stoppedItem(object: string, detail: string): CheckItem {
+  return { check: 'live probe', object, ok: false, detail };
+}
+
+/** Writes the probe's fixture in `session` (the caller commits it, or not). */
+export async function prepareProbeFixture(session: RawSession, options: ProbeOptions = {}): Promise<ProbeFixture> {
   const schemas = options.schemas ?? ['public'];
-  const app = options.appRole ?? APP_ROLE;
+  const fixture: ProbeFixture = {
+    globals: new Map(),
+    tenantsTable: '',
+    tenantKey: '',
+    tenants: [],
+    written: [],
+    unmet: [],
+  };
   const tables = await loadTenantTables(session, schemas);
   if (tables.length === 0) {
-    return [
-      {
-        check: 'live probe',
-        object: schemas.join(','),
-        ok: false,
-        detail: 'No tenant tables (with tenant_id) found to probe.',
-      },
-    ];
+    return { ...fixture, stopped: stoppedItem(schemas.join(','), 'No tenant tables (with tenant_id) found to probe.') };
   }
   const tenantsTable = tables
     .flatMap((t) => t.fks)
     .find((fk) => fk.columns.length === 1 && fk.columns[0] === 'tenant_id')?.ref_table;
   if (!tenantsTable) {
-    return [{ check: 'live probe', object: 'tenant_id', ok: false, detail: 'tenant_id references no tenants table.' }];
+    return { ...fixture, stopped: stoppedItem('tenant_id', 'tenant_id references no tenants table.') };
   }
+  const isTenantTable = (name: string) => tables.some((t) => t.name === name);
+  // Rows of referenced global tables (users, permissions…) are found or made as the privileged
+  // role now, before any context switches to the application role.
+  for (const table of tables) {
+    for (const fk of table.fks.filter((f) => f.columns[0] !== 'tenant_id' && !isTenantTable(f.ref_table))) {
+      for (const column of fk.ref_columns) {
+        const problem = await inSavepoint(session, () => globalRow(session, fk.ref_table, column, fixture));
+        if (problem !== undefined) {
+          fixture.unmet.push({
+            table: table.name,
+            detail: `It references ${fk.ref_table} (${fk.name}), which has no row and where the probe cannot write one (${problem.message}). Add a row to ${fk.ref_table}, or let the column be null.`,
+          });
+        }
+      }
+    }
+  }
+  const tenants = await loadTable(session, tenantsTable);
+  fixture.tenantsTable = tenants.name;
+  fixture.tenantKey = tenants.key;
+  for (const _side of ['A', 'B']) {
+    let tenantId: string | undefined;
+    const problem = await inSavepoint(session, async () => {
+      tenantId = await writeRow(session, tenants, { parents: new Map(), globals: fixture.globals });
+    });
+    if (problem !== undefined || tenantId === undefined) {
+      return {
+        ...fixture,
+        stopped: stoppedItem(
+          tenantsTable,
+          `The probe could not create a tenant in ${tenantsTable} (${problem?.message ?? 'no key returned'}); no attack was tried.`,
+        ),
+      };
+    }
+    fixture.tenants.push(tenantId);
+  }
+  return fixture;
+}
+
+/** Deletes a committed fixture's tenants (their rows cascade) and the global rows it wrote. */
+export async function removeProbeFixture(session: RawSession, fixture: ProbeFixture): Promise<void> {
+  if (fixture.tenants.length > 0) {
+    await session.query(
+      `DELETE FROM ${fixture.tenantsTable} WHERE ${quoteIdent(fixture.tenantKey)}::text = ANY($1::text[])`,
+      [fixture.tenants],
+    );
+  }
+  for (const row of [...fixture.written].reverse()) {
+    await session.query(`DELETE FROM ${row.table} WHERE ${quoteIdent(row.column)}::text = $1`, [row.value]);
+  }
+}
+
+export async function probeIsolation(
+  session: RawSession,
+  options: ProbeOptions & {
+    /** A fixture written and committed beforehand (Citus): the probe then runs as the application role throughout. */
+    fixture?: ProbeFixture;
+  } = {},
+): Promise<CheckItem[]> {
+  const schemas = options.schemas ?? ['public'];
+  const app = options.appRole ?? APP_ROLE;
+  const committed = options.fixture !== undefined;
+  const fixture = options.fixture ?? (await prepareProbeFixture(session, options));
+  if (fixture.stopped) return [fixture.stopped];
+  const tables = await loadTenantTables(session, schemas);
+  const { globals } = fixture;
   /** Tables the probe could not write into, with the failed item that says why. */
   const failed = new Map<string, CheckItem>();
   const fail = (table: ProbeTable, detail: string) =>
@@ -70,41 +166,14 @@ export async function probeIsolation(session: RawSession, options: ProbeOptions 
       ok: false,
       detail: `${detail} Its attacks were not tried.`,
     });
-  const isTenantTable = (name: string) => tables.some((t) => t.name === name);
-
-  // Rows of referenced global tables (users, permissions…) are found or made as the privileged
-  // role now, before any context switches to the application role.
-  const globals = new Map<string, string>();
-  for (const table of tables) {
-    for (const fk of table.fks.filter((f) => f.columns[0] !== 'tenant_id' && !isTenantTable(f.ref_table))) {
-      for (const column of fk.ref_columns) {
-        const problem = await inSavepoint(session, () => globalRow(session, fk.ref_table, column, globals));
-        if (problem !== undefined) {
-          fail(
-            table,
-            `It references ${fk.ref_table} (${fk.name}), which has no row and where the probe cannot write one (${problem.message}). Add a row to ${fk.ref_table}, or let the column be null.`,
-          );
-        }
-      }
-    }
+  for (const unmet of fixture.unmet) {
+    const table = tables.find((t) => t.name === unmet.table);
+    if (table) fail(table, unmet.detail);
   }
 
   const sides: Side[] = [];
-  for (const label of ['A', 'B'] as const) {
-    let tenantId: string | undefined;
-    const problem = await inSavepoint(session, async () => {
-      tenantId = await writeRow(session, await loadTable(session, tenantsTable), { parents: new Map(), globals });
-    });
-    if (problem !== undefined || tenantId === undefined) {
-      return [
-        {
-          check: 'live probe',
-          object: tenantsTable,
-          ok: false,
-          detail: `The probe could not create a tenant in ${tenantsTable} (${problem?.message ?? 'no key returned'}); no attack was tried.`,
-        },
-      ];
-    }
+  for (const [i, label] of (['A', 'B'] as const).entries()) {
+    const tenantId = fixture.tenants[i] as string;
     const side: Side = { label, tenantId, rows: new Map(), counts: new Map() };
     await setContext(session, tenantId, app);
     for (const table of tables) {
@@ -120,6 +189,9 @@ export async function probeIsolation(session: RawSession, options: ProbeOptions 
   }
   const attacked = tables.filter((t) => !failed.has(t.name));
   for (const side of sides) {
+    // With a committed fixture (Citus) the rows are counted as the application role in the
+    // side's own context: the privileged role may not read placements it changed.
+    if (committed) await setContext(session, side.tenantId, app);
     for (const table of attacked) {
       const [row] = await session.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM ${table.name} WHERE tenant_id = $1`,
@@ -127,6 +199,7 @@ export async function probeIsolation(session: RawSession, options: ProbeOptions 
       );
       side.counts.set(table.name, row?.n ?? 0);
     }
+    if (committed) await session.exec('RESET ROLE');
   }
 
   const items: CheckItem[] = [...failed.values()];
@@ -189,13 +262,25 @@ async function inSavepoint(session: RawSession, fn: () => Promise<unknown>): Pro
   }
 }
 
-/** Opens a bare context as the contract defines it: the setting and the application role. */
+/**
+ * Opens a bare context as the contract defines it: the setting and the application role. The
+ * settings by stand-alone SET LOCAL, the one form Citus forwards to its workers (set_config()
+ * stays on the coordinator), with citus.propagate_set_commands = 'local' first where Citus is
+ * loaded (a connection opened before `tenantdb distribute` set it on the database lacks it). The
+ * tenant id is a uuid the probe's own insert returned, quoted as a literal (SET takes no
+ * parameters). The role switch stays local, as in open_context.
+ */
 async function setContext(session: RawSession, tenant: string, role: string): Promise<void> {
-  await session.query(
-    `SELECT set_config('app.current_tenant_id', $1, true), set_config('app.current_user_id', '', true),
-            set_config('app.current_member_role', '', true), set_config('role', $2, true)`,
-    [tenant, role],
+  const [citus] = await session.query<{ propagate: string | null }>(
+    `SELECT current_setting('citus.propagate_set_commands', true) AS propagate`,
   );
+  if (citus?.propagate != null && citus.propagate !== 'local') {
+    await session.exec(`SET LOCAL citus.propagate_set_commands = 'local'`);
+  }
+  await session.exec(
+    `SET LOCAL app.current_tenant_id = ${quoteLiteral(tenant)}; SET LOCAL app.current_user_id = ''; SET LOCAL app.current_member_role = ''`,
+  );
+  await session.query(`SELECT set_config('role', $1, true)`, [role]);
 }
 
 /** Inserts `row` and returns its key as text. */
@@ -210,12 +295,8 @@ async function writeRow(session: RawSession, table: ProbeTable, sources: SampleR
 }
 
 /** An existing value of `table.column` (a referenced global table), or the one of a row the probe writes. */
-async function globalRow(
-  session: RawSession,
-  table: string,
-  column: string,
-  globals: Map<string, string>,
-): Promise<void> {
+async function globalRow(session: RawSession, table: string, column: string, fixture: ProbeFixture): Promise<void> {
+  const { globals } = fixture;
   const key = `${table}.${column}`;
   if (globals.has(key)) return;
   const [existing] = await session.query<{ v: string }>(
@@ -227,6 +308,7 @@ async function globalRow(
     const row = sampleRow(loaded, { parents: new Map(), globals });
     const { sql, params } = insertStatement(loaded, row.values, { returning: column });
     value = (await session.query<{ v: string }>(sql, params))[0]?.v;
+    if (value !== undefined) fixture.written.push({ table, column, value });
   }
   if (value !== undefined) globals.set(key, value);
 }

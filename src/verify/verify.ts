@@ -2,7 +2,7 @@ import type { Database, RawSession } from '../db/database.ts';
 import { sqlStateOf } from '../errors.ts';
 import { summarize, type CheckItem, type VerifyReport } from './check.ts';
 import { lintCatalogue, type LintOptions } from './lints/index.ts';
-import { probeIsolation } from './probe.ts';
+import { prepareProbeFixture, probeIsolation, removeProbeFixture, type ProbeFixture } from './probe.ts';
 
 export interface VerifyOptions extends LintOptions {
   /** Run the live probe (attacks inside a rolled-back transaction). Default true. */
@@ -13,7 +13,10 @@ export interface VerifyOptions extends LintOptions {
  * The probe reports what it cannot do as failed items; should it stop on something unforeseen,
  * that is one more failure (the lints' findings stand), never a crash with no findings.
  */
-async function probeOrReport(session: RawSession, options: VerifyOptions): Promise<CheckItem[]> {
+async function probeOrReport(
+  session: RawSession,
+  options: VerifyOptions & { fixture?: ProbeFixture },
+): Promise<CheckItem[]> {
   try {
     return await probeIsolation(session, options);
   } catch (error) {
@@ -37,22 +40,41 @@ class RolledBack extends Error {
 
 /**
  * Proves isolation on a live database: read-only catalogue lints, then the live probe. All of it
- * runs in one transaction that is always rolled back, so nothing is left behind.
+ * runs in one transaction that is always rolled back, so nothing is left behind (on Citus the
+ * probe's two tenants are committed before it and deleted after it).
  *
  * @example
  * const report = await verify(db);
  * if (report.failed > 0) process.exitCode = 1;
  */
 export async function verify(db: Database, options: VerifyOptions = {}): Promise<VerifyReport> {
+  // On a Citus coordinator the probe's tenants (and any global rows it needs) are committed
+  // first and deleted after: see ProbeFixture. Everything else is rolled back as elsewhere.
+  let fixture: ProbeFixture | undefined;
+  if (options.probe !== false && (await onCitus(db))) {
+    fixture = await db.rawTransaction((session) => prepareProbeFixture(session, options));
+  }
   try {
     await db.rawTransaction(async (session) => {
       const items = await lintCatalogue(session, options);
-      if (options.probe !== false) items.push(...(await probeOrReport(session, options)));
+      if (options.probe !== false) items.push(...(await probeOrReport(session, { ...options, fixture })));
       throw new RolledBack(summarize(items));
     });
   } catch (error) {
     if (error instanceof RolledBack) return error.report;
     throw error;
+  } finally {
+    if (fixture !== undefined) {
+      const written = fixture;
+      await db.rawTransaction((session) => removeProbeFixture(session, written));
+    }
   }
   throw new Error('unreachable: the verify transaction always rolls back');
+}
+
+async function onCitus(db: Database): Promise<boolean> {
+  const [row] = await db.rawQuery<{ citus: boolean }>(
+    `select exists (select 1 from pg_catalog.pg_extension where extname = 'citus') as citus`,
+  );
+  return row?.citus === true;
 }

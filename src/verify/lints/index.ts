@@ -1,6 +1,7 @@
 /**
  * The catalogue lints: the isolation contract of docs/ARCHITECTURE.md checked table by table,
- * plus the application role, SECURITY DEFINER functions, views and the server version. Read-only.
+ * plus the application role, SECURITY DEFINER functions, views, the server version and, on a
+ * Citus coordinator, the distribution and every shard's policies. Read-only.
  *
  * LINT_FAMILIES is the one list of them. The family names, the lint ids and the families a
  * command shows (`tenantdb doctor`) or a test asserts (the drift test) derive from it.
@@ -9,6 +10,7 @@ import { APP_ROLE } from '../../contract/roles.ts';
 import type { RawSession } from '../../db/database.ts';
 import type { CheckItem } from '../check.ts';
 import { loadTables, type CatalogueTable } from './catalogue.ts';
+import { citusLints } from './citus.ts';
 import { functionLints } from './functions.ts';
 import { grantLints } from './grants.ts';
 import { keyLints } from './keys.ts';
@@ -29,6 +31,7 @@ export const LINT_FAMILIES = [
   functionLints,
   viewLints,
   serverLints,
+  citusLints,
 ] as const;
 
 export type LintFamilyName = (typeof LINT_FAMILIES)[number]['name'];

@@ -1,3 +1,4 @@
+import { isDistributed } from './catalogue.ts';
 import { lint, lintFamily } from './lint.ts';
 
 const NO_OPEN_PERMISSIVE = lint('policy.no-open-permissive', 'no open permissive policy');
@@ -19,6 +20,12 @@ interface PolicyRow {
  * Each tenant table has a RESTRICTIVE FOR ALL policy on tenant_id that applies to the application
  * role, every policy reads the context once per statement (initPlan form), and a permissive
  * `true` policy is only ever ANDed with the restrictive one.
+ *
+ * A table Citus distributes is held to its own form instead (the `citus` family): Citus writes
+ * RESTRICTIVE policies to the shards as PERMISSIVE and refuses subqueries in policies, so there
+ * every policy is permissive and carries the tenant predicate itself, with bare calls. The
+ * restrictive-policy lints do not apply to it; its policies must still read the context through
+ * tenantdb's functions and read no table.
  */
 export const policyLints = lintFamily({
   name: 'policy',
@@ -46,6 +53,26 @@ export const policyLints = lintFamily({
             false,
             `USING (true) on a table that is neither tenant-scoped nor declared global.`,
           );
+        }
+        continue;
+      }
+      if (isDistributed(table)) {
+        for (const p of own) {
+          for (const [part, expr] of [
+            ['USING', p.qual],
+            ['WITH CHECK', p.with_check],
+          ] as const) {
+            if (expr === null) continue;
+            const problem = bareCallProblem(expr);
+            if (problem !== undefined || /current_tenant_id|current_setting/i.test(expr)) {
+              report(
+                INITPLAN,
+                `${table.name}.${p.name} ${part}`,
+                problem === undefined,
+                problem ?? 'bare calls of tenantdb functions (Citus refuses subqueries in policies)',
+              );
+            }
+          }
         }
         continue;
       }
@@ -94,6 +121,20 @@ export const policyLints = lintFamily({
 
 function mentionsTenant(expr: string | null): boolean {
   return expr !== null && /tenant_id/.test(expr) && /current_tenant_id\(\)/.test(expr);
+}
+
+/**
+ * Why a policy expression of a distributed table is wrong, or undefined: the context read through
+ * tenantdb's functions (bare calls are what Citus accepts), never current_setting(), no subquery.
+ */
+function bareCallProblem(expr: string): string | undefined {
+  if (/current_setting\s*\(/i.test(expr)) {
+    return 'Reads current_setting() directly: read the context through tenantdb.current_tenant_id().';
+  }
+  if (/\bSELECT\b/i.test(expr)) {
+    return 'Contains a subquery: Citus refuses subqueries in policies on distributed tables. Compare settings only (bare tenantdb.* calls).';
+  }
+  return undefined;
 }
 
 /** Why a policy expression is not in initPlan form, or undefined when it is. */

@@ -16,7 +16,12 @@ export const viewLints = lintFamily({
               coalesce(c.reloptions::text[] && array['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false) as invoker,
               exists (select 1 from pg_roles where rolname = $2) and has_table_privilege($2, c.oid, 'SELECT') as readable
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       where c.relkind in ('v', 'm') and n.nspname = any($1::text[]) order by 1`,
+       where c.relkind in ('v', 'm') and n.nspname = any($1::text[])
+         -- An extension's own views (Citus puts citus_tables and citus_schemas in public) are the
+         -- extension's catalogue, not application data.
+         and not exists (select 1 from pg_depend d
+                         where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+       order by 1`,
       [schemas, app],
     );
     for (const v of views) {
