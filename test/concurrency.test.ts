@@ -169,7 +169,10 @@ describe.skipIf(!isServer)(`concurrency (${backend})`, () => {
     if (!first) throw new Error('no tenant provisioned');
     // A context set by hand in the same transaction stands in for one a connection carried over.
     const probe = await db.tenantTransaction(async (tx) => {
-      await tx.execute(sql`select set_config('app.current_tenant_id', ${first.id}, true)`);
+      // Stand-alone SET LOCAL (the form open_context uses): Citus forwards it to the workers, where
+      // set_config() would stay on the coordinator. SET takes no parameters; the id is a uuid.
+      if (!/^[0-9a-f-]{36}$/.test(first.id)) throw new Error(`not a uuid: ${first.id}`);
+      await tx.execute(sql.raw(`set local app.current_tenant_id = '${first.id}'`));
       return probeWithoutContext(tx);
     });
     expect(probe.setting).toBe(first.id);

@@ -9,7 +9,7 @@
  * catalogue (ATTACKS), so an attack added there is tested here too, or said not to apply.
  */
 import { randomUUID } from 'node:crypto';
-import { eq, getTableName, sql } from 'drizzle-orm';
+import { and, eq, getTableName, sql } from 'drizzle-orm';
 import { driverErrorOf } from '../src/errors.ts';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ import * as schema from '../src/schema/index.ts';
 import { users } from '../src/schema/index.ts';
 import { sampleRow, tenantForeignKeys } from '../src/contract/row-factory.ts';
 import { ATTACKS, type AttackId } from '../src/verify/index.ts';
-import { backend, createTestDatabase, type TestDatabase, type TestDb } from './helpers/backend.ts';
+import { backend, createTestDatabase, isCitus, type TestDatabase, type TestDb } from './helpers/backend.ts';
 import { systemOf } from './helpers/tenants.ts';
 
 type AnyTable = PgTable & { tenantId: PgColumn; id: PgColumn };
@@ -122,11 +122,21 @@ const noContext = <T>(fn: (tx: OrmTransaction) => Promise<T>) =>
     await tx.execute(sql`set local role tenantdb_app`);
     return fn(tx);
   });
-/** Ground truth, read in the system context. */
-const rowOf = (table: AnyTable, id: string) =>
+/**
+ * Ground truth, read in the system context. By tenant and id: an id is unique only within its
+ * tenant (an upsert may create the other tenant's id in the own tenant), and with both rows
+ * present the order of `where id = …` alone is arbitrary (on Citus, shards answer in any order).
+ */
+const rowOf = (table: AnyTable, id: string, tenantId: string) =>
   withSystemContext(
     db,
-    async (tx) => (await tx.select().from(table).where(eq(table.id, id)))[0] as Record<string, unknown> | undefined,
+    async (tx) =>
+      (
+        await tx
+          .select()
+          .from(table)
+          .where(and(eq(table.tenantId, tenantId), eq(table.id, id)))
+      )[0] as Record<string, unknown> | undefined,
   );
 const countAll = (table: AnyTable) =>
   withSystemContext(db, async (tx) => (await tx.select({ id: table.id }).from(table)).length);
@@ -222,7 +232,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
         }),
       update: () =>
         it("update of the other tenant's row changes nothing", async () => {
-          const before = await rowOf(table, idOf(B));
+          const before = await rowOf(table, idOf(B), B.tenantId);
           const attempt = inA((tx) =>
             tx
               .update(table)
@@ -238,7 +248,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
             await refused(attempt, 'PERMISSION_DENIED');
             attack(true);
           }
-          expect(await rowOf(table, idOf(B))).toEqual(before);
+          expect(await rowOf(table, idOf(B), B.tenantId)).toEqual(before);
         }),
       delete: () =>
         it("delete of the other tenant's row deletes nothing", async () => {
@@ -256,7 +266,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
             await refused(attempt, 'PERMISSION_DENIED');
             attack(true);
           }
-          expect(await rowOf(table, idOf(B))).toBeDefined();
+          expect(await rowOf(table, idOf(B), B.tenantId)).toBeDefined();
         }),
       'insert-other-tenant': () =>
         it('insert naming the other tenant is rejected', async () => {
@@ -316,10 +326,12 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
                 .set({ tenantId: B.tenantId } as never)
                 .where(eq(table.id, idOf(A))),
             ),
-            canUpdate ? 'TENANT_ISOLATION_VIOLATION' : 'PERMISSION_DENIED',
+            // Citus refuses a change of the distribution column while planning, before the grant is
+            // checked: there it is TENANT_ISOLATION_VIOLATION even where the role may not update.
+            canUpdate || isCitus ? 'TENANT_ISOLATION_VIOLATION' : 'PERMISSION_DENIED',
           );
           attack(true);
-          expect((await rowOf(table, idOf(A)))?.tenantId).toBe(A.tenantId);
+          expect((await rowOf(table, idOf(A), A.tenantId))?.tenantId).toBe(A.tenantId);
         }),
       'copy-to': () =>
         it("COPY TO copies only the own tenant's rows", async () => {
@@ -390,7 +402,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
   describe('layer 1: the scoped API alone, on a connection that bypasses RLS', () => {
     const updateAndDelete = () =>
       it("update and delete of the other tenant's row touch nothing", async () => {
-        const before = await rowOf(table, idOf(B));
+        const before = await rowOf(table, idOf(B), B.tenantId);
         const updated = await layer1InA((_tx, scoped) =>
           scopedTable(scoped).update({ updatedAt: new Date(0) }, eq(table.id, idOf(B))),
         );
@@ -399,7 +411,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
         attack(deleted.length === 0);
         expect(updated).toEqual([]);
         expect(deleted).toEqual([]);
-        expect(await rowOf(table, idOf(B))).toEqual(before);
+        expect(await rowOf(table, idOf(B), B.tenantId)).toEqual(before);
       });
 
     const insertOrUpdateNamingTheOther = () =>
@@ -416,7 +428,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
         attack(true);
         attack(true);
         expect(await countAll(table)).toBe(before);
-        expect((await rowOf(table, idOf(A)))?.tenantId).toBe(A.tenantId);
+        expect((await rowOf(table, idOf(A), A.tenantId))?.tenantId).toBe(A.tenantId);
       });
 
     declareAttackTests({
@@ -441,7 +453,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
       'insert-other-tenant': insertOrUpdateNamingTheOther,
       'upsert-other-key': () =>
         it("upsert with the other tenant's id never touches the other tenant's row", async () => {
-          const before = await rowOf(table, idOf(B));
+          const before = await rowOf(table, idOf(B), B.tenantId);
           // Either a new row in A (the same id in another tenant is another key), or a conflict with
           // one of A's own unique keys (tables keyed by their references); never B's row.
           const outcome = await layer1InA((_tx, scoped) =>
@@ -452,7 +464,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
           );
           attack(outcome === A.tenantId || outcome === 'own unique key');
           expect([A.tenantId, 'own unique key']).toContain(outcome);
-          expect(await rowOf(table, idOf(B))).toEqual(before);
+          expect(await rowOf(table, idOf(B), B.tenantId)).toEqual(before);
           await withSystemContext(db, (tx) =>
             tx.delete(table).where(sql`${table.tenantId} = ${A.tenantId} and ${table.id} = ${idOf(B)}`),
           );
@@ -514,7 +526,10 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
       expect(copied).toBeGreaterThan(own);
     });
 
-    it('without FORCE ROW LEVEL SECURITY, the table owner reads every tenant', async () => {
+    // Skipped on Citus: the owner change (DDL) and the query as another role cannot share a
+    // transaction there ("cannot perform query on placements that were modified in this
+    // transaction by a different user"); FORCE on the shards is what verify's citus lints check.
+    it.skipIf(isCitus)('without FORCE ROW LEVEL SECURITY, the table owner reads every tenant', async () => {
       const owner = `tdb_probe_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
       const counts = await db
         .rawTransaction(async (s) => {
@@ -544,8 +559,12 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
       for (const fk of fks) {
         const accepted = await db
           .rawTransaction(async (s) => {
+            // On Citus the DDL must run sequentially to be followed by other statements in the same
+            // transaction, and the queries after it must stay the DDL's role: no role switch there
+            // (RLS is not what refuses a cross-tenant reference; the composite key is).
+            if (isCitus) await s.exec(`SET LOCAL citus.multi_shard_modify_mode TO 'sequential'`);
             await s.exec(`ALTER TABLE ${name} DROP CONSTRAINT ${fk.constraint}`);
-            await s.query(`SELECT tenantdb.open_context($1::uuid, NULL, true)`, [A.tenantId]);
+            await s.query(`SELECT tenantdb.open_context($1::uuid, NULL, $2)`, [A.tenantId, !isCitus]);
             const values = { ...newRow(A), [fk.key]: B.rows.get(fk.parent) };
             const columns = Object.keys(values).map(
               (k) => (table as unknown as Record<string, PgColumn>)[k]?.name as string,

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, MigrationError, type Database } from '../src/index.ts';
-import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
+import { backend, createTestDatabase, isCitus, isServer, type TestDatabase } from './helpers/backend.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const JOURNAL_TAGS: string[] = (
@@ -147,7 +147,9 @@ describe(`migrate (${backend})`, () => {
     const app = roles.find((r) => r.rolname === 'tenantdb_app');
     const system = roles.find((r) => r.rolname === 'tenantdb_system');
     expect(app).toMatchObject({ rolsuper: false, rolbypassrls: false, rolcreatedb: false, rolcreaterole: false });
-    expect(system).toMatchObject({ rolsuper: false, rolbypassrls: true, rolcanlogin: false });
+    // On Citus, `tenantdb distribute` gives tenantdb_system LOGIN by design: Citus reaches the
+    // workers as the current user, so the system context's role must log in there.
+    expect(system).toMatchObject({ rolsuper: false, rolbypassrls: true, rolcanlogin: isCitus });
 
     const [owned] = await t.db.rawQuery<{ classes: number; procs: number; namespaces: number; types: number }>(
       `with app as (select oid from pg_roles where rolname = 'tenantdb_app')

@@ -54,8 +54,31 @@ async function onServer(url: string, sql: string[]): Promise<void> {
   }
 }
 
+// Databases of the cluster are created one at a time: concurrent CREATE EXTENSION citus and
+// citus_add_node calls on the same workers fail ("failure on connection marked as essential").
+let citusCreation: Promise<unknown> = Promise.resolve();
+
 /** Creates `name` on the coordinator and every worker, with citus, and registers the workers. */
-async function createCitusDatabase(adminUrl: string, name: string): Promise<void> {
+function createCitusDatabase(adminUrl: string, name: string): Promise<void> {
+  const next = citusCreation.then(() => createCitusDatabaseNow(adminUrl, name));
+  citusCreation = next.catch(() => {});
+  return next;
+}
+
+async function createCitusDatabaseNow(adminUrl: string, name: string): Promise<void> {
+  // Across processes too (vitest runs files in several): a session advisory lock on the
+  // coordinator's maintenance database, held while the database is created and registered.
+  const lock = new pg.Client({ connectionString: adminUrl });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(7358141)');
+    await createCitusDatabaseLocked(adminUrl, name);
+  } finally {
+    await lock.end();
+  }
+}
+
+async function createCitusDatabaseLocked(adminUrl: string, name: string): Promise<void> {
   const workers = (process.env.CITUS_WORKER_URLS as string).split(',').map((u) => u.trim());
   const extensions = ['CREATE EXTENSION IF NOT EXISTS citus', 'CREATE EXTENSION IF NOT EXISTS vector'];
   for (const url of [adminUrl, ...workers]) {

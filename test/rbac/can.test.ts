@@ -4,7 +4,7 @@
  * failing closed without a context, for unknown permissions and for strangers.
  */
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, it } from 'vitest';
 import {
   addMember,
@@ -48,7 +48,11 @@ describe('system roles and can()', () => {
       tx
         .select({ name: roles.name, isSystem: roles.isSystem, n: sql<number>`count(${rolePermissions.id})::int` })
         .from(roles)
-        .leftJoin(rolePermissions, eq(rolePermissions.roleId, roles.id))
+        // Joined on tenant_id too: on Citus a join of two tenant tables runs on one shard only so.
+        .leftJoin(
+          rolePermissions,
+          and(eq(rolePermissions.tenantId, roles.tenantId), eq(rolePermissions.roleId, roles.id)),
+        )
         .groupBy(roles.name, roles.isSystem)
         .orderBy(roles.name),
     );

@@ -7,6 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withSystemContext, withTenantContext } from '../../src/index.ts';
 import { connectors } from '../../src/schema/index.ts';
+import { isCitus } from '../helpers/backend.ts';
 import { as, check, db, org, refused, rolledBack, useDatabase, type Org } from './helpers.ts';
 
 useDatabase('connectors');
@@ -86,7 +87,9 @@ describe('the database refuses a member without connectors:manage', () => {
     check(await connectorById(id), undefined);
   });
 
-  it('the attacks succeed when the policies are removed', async () => {
+  // Skipped on Citus: the restrictive policy it drops does not exist there (distribute folds it
+  // into the permissive-only form), and DDL and writes as tenantdb_app cannot share a transaction.
+  it.skipIf(isCitus)('the attacks succeed when the policies are removed', async () => {
     check(await policyExists('connectors_rbac_insert'), true);
     const inserted = await rolledBack(async (s) => {
       await s.exec('DROP POLICY connectors_rbac_insert ON connectors');

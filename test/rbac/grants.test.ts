@@ -4,10 +4,11 @@
  * self-promotion succeeds once its policies are dropped.
  */
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, it } from 'vitest';
 import { assignRole, can, createRole, withSystemContext, withTenantContext } from '../../src/index.ts';
-import { memberRoles, rolePermissions, roles, tenantMembers } from '../../src/schema/index.ts';
+import { memberRoles, permissions, rolePermissions, roles, tenantMembers } from '../../src/schema/index.ts';
+import { isCitus } from '../helpers/backend.ts';
 import { tenantOf } from '../helpers/tenants.ts';
 import {
   as,
@@ -54,12 +55,19 @@ describe('members:manage and roles:manage', () => {
       'PERMISSION_DENIED',
       /member_roles_(grant_)?rbac_insert/,
     );
+    // The ids first (Citus refuses subqueries in an INSERT's VALUES before RLS sees the row).
+    const [orgMember] = await withTenantContext(db, as(A, A.memberId), (tx) =>
+      tx.select({ id: roles.id }).from(roles).where(eq(roles.name, 'org_member')),
+    );
+    const [manage] = await withTenantContext(db, as(A, A.memberId), (tx) =>
+      tx
+        .select({ id: permissions.id })
+        .from(permissions)
+        .where(and(eq(permissions.resource, 'connectors'), eq(permissions.action, 'manage'))),
+    );
     await refused(
       withTenantContext(db, as(A, A.memberId), (tx) =>
-        tx.insert(rolePermissions).values({
-          roleId: sql`(select id from roles where name = 'org_member')`,
-          permissionId: sql`(select id from permissions where resource = 'connectors' and action = 'manage')`,
-        }),
+        tx.insert(rolePermissions).values({ roleId: orgMember?.id as string, permissionId: manage?.id as string }),
       ),
       'PERMISSION_DENIED',
       /role_permissions_(grant_)?rbac_insert/,
@@ -93,8 +101,12 @@ describe('members:manage and roles:manage', () => {
       tx
         .select({ name: roles.name })
         .from(memberRoles)
-        .innerJoin(roles, eq(roles.id, memberRoles.roleId))
-        .innerJoin(tenantMembers, eq(tenantMembers.id, memberRoles.memberId))
+        // Joined on tenant_id too: on Citus a join of tenant tables runs on one shard only so.
+        .innerJoin(roles, and(eq(roles.tenantId, memberRoles.tenantId), eq(roles.id, memberRoles.roleId)))
+        .innerJoin(
+          tenantMembers,
+          and(eq(tenantMembers.tenantId, memberRoles.tenantId), eq(tenantMembers.id, memberRoles.memberId)),
+        )
         .where(eq(tenantMembers.userId, spare))
         .orderBy(roles.name),
     );
@@ -105,7 +117,6 @@ describe('members:manage and roles:manage', () => {
   });
 
   it('nobody grants more than they hold: an org_admin cannot become super_admin or hand out billing:manage', async () => {
-    const { memberId: adminMemberId, superAdminId } = await ids(A, A.adminId);
     await refused(
       assignRole(tenantOf(db, as(A, A.adminId)), A.adminId, 'super_admin'),
       'PERMISSION_DENIED',
@@ -129,7 +140,12 @@ describe('members:manage and roles:manage', () => {
       name: `pay-${randomUUID().slice(0, 6)}`,
       permissions: ['billing:manage'],
     });
-    // Without the grant policies, the same self-promotion goes through.
+  });
+
+  // Skipped on Citus: the restrictive policy it drops does not exist there (distribute folds it
+  // into the permissive-only form), and DDL and writes as tenantdb_app cannot share a transaction.
+  it.skipIf(isCitus)('without the grant policies, the same self-promotion goes through', async () => {
+    const { memberId: adminMemberId, superAdminId } = await ids(A, A.adminId);
     const promoted = await rolledBack(async (s) => {
       await s.exec('DROP POLICY member_roles_grant_rbac_insert ON member_roles');
       await s.query('select tenantdb.open_context($1::uuid, $2::uuid, true)', [A.tenantId, A.adminId]);
@@ -141,7 +157,9 @@ describe('members:manage and roles:manage', () => {
     check(promoted, true);
   });
 
-  it('the self-grant succeeds when the member_roles write policies are removed', async () => {
+  // Skipped on Citus: the restrictive policy it drops does not exist there (distribute folds it
+  // into the permissive-only form), and DDL and writes as tenantdb_app cannot share a transaction.
+  it.skipIf(isCitus)('the self-grant succeeds when the member_roles write policies are removed', async () => {
     const { memberId, superAdminId } = await ids(A, A.memberId);
     const gained = await rolledBack(async (s) => {
       await s.exec(

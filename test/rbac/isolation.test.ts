@@ -6,6 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, it } from 'vitest';
 import { withSystemContext, withTenantContext } from '../../src/index.ts';
 import { connectors } from '../../src/schema/index.ts';
+import { isCitus } from '../helpers/backend.ts';
 import { as, check, db, org, refused, rolledBack, useDatabase, type Org } from './helpers.ts';
 
 useDatabase('isolation');
@@ -45,7 +46,9 @@ describe('RBAC only narrows: tenant isolation still holds', () => {
     );
   });
 
-  it('without the tenant policy, the same write lands in the other tenant', async () => {
+  // Skipped on Citus: the restrictive policy it drops does not exist there (distribute folds it
+  // into the permissive-only form), and DDL and writes as tenantdb_app cannot share a transaction.
+  it.skipIf(isCitus)('without the tenant policy, the same write lands in the other tenant', async () => {
     const planted = await rolledBack(async (s) => {
       await s.exec('DROP POLICY connectors_tenant_isolation ON connectors');
       await s.query('select tenantdb.open_context($1::uuid, $2::uuid, true)', [A.tenantId, A.ownerId]);

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tenantTables, withSystemContext, withTenantContext, type OrmTransaction } from '../../src/index.ts';
 import { connectors, conversations, messages } from '../../src/schema/index.ts';
 import { sampleRow } from '../../src/contract/row-factory.ts';
+import { isCitus } from '../helpers/backend.ts';
 import {
   as,
   check,
@@ -40,8 +41,10 @@ describe('viewers never write', () => {
     rbacTables = new Set(
       (
         await db.rawQuery<{ name: string }>(
-          `select c.relname as name from pg_policy p join pg_class c on c.oid = p.polrelid
-           where p.polname = c.relname || '_rbac_insert'`,
+          // By name; on Citus the permissive-only form names it in its WITH CHECK guard.
+          `select distinct c.relname as name from pg_policy p join pg_class c on c.oid = p.polrelid
+           where p.polname = c.relname || '_rbac_insert'
+              or strpos(coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), '''' || c.relname || '_rbac_insert''') > 0`,
         )
       ).map((r) => r.name),
     );
@@ -162,7 +165,9 @@ describe('viewers never write', () => {
     check(written, '');
   });
 
-  it('the viewer writes when the _writable_ policy is removed', async () => {
+  // Skipped on Citus: the restrictive policy it drops does not exist there (distribute folds it
+  // into the permissive-only form), and DDL and writes as tenantdb_app cannot share a transaction.
+  it.skipIf(isCitus)('the viewer writes when the _writable_ policy is removed', async () => {
     const inserted = await rolledBack(async (s) => {
       await s.exec('DROP POLICY conversations_writable_insert ON conversations');
       await s.query('select tenantdb.open_context($1::uuid, $2::uuid, true)', [A.tenantId, A.viewerId]);
