@@ -19,7 +19,7 @@ import { notes } from '../examples/notes/schema.ts';
 import { createDatabase, globalTable, migrate, schemaContract, type Database } from '../src/index.ts';
 import * as tenantdbSchema from '../src/schema/index.ts';
 import { ATTACK_VARIANTS, ATTACKS, verify, type VerifyReport } from '../src/verify/index.ts';
-import { backend, connections, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
+import { backend, connections, createTestDatabase, isCitus, isServer, type TestDatabase } from './helpers/backend.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/tenantdb.js', import.meta.url));
@@ -40,7 +40,11 @@ const opened: Database[] = [];
 let db: Database;
 let url: string | undefined;
 
+// Skipped on Citus: there verify also holds every tenant table to the distributed form (the
+// citus lints), which these migrated-only and hand-made tables do not have by design; a user's
+// own table distributed and verified on Citus is test/examples.test.ts (notes).
 beforeAll(async () => {
+  if (isCitus) return;
   if (backend === 'pglite') {
     db = await createDatabase({ embedded: true, schema });
     opened.push(db);
@@ -82,19 +86,22 @@ const log = (what: string, r: VerifyReport) =>
 /** Attacks on a tenant table with a primary key and no composite reference: every attack but the reference one. */
 const attacksPerPlainTable = 2 * ATTACK_VARIANTS.length * ATTACKS.filter((a) => a.id !== 'reference-other-row').length;
 
-it('(a) a table declared with tenantTable() and migrated with the contract: verify passes and attacks it', async () => {
-  const report = await verify(db);
-  log('with notes', report);
-  expect(failures(report)).toEqual([]);
-  expect(report.leaks).toBe(0);
-  const onNotes = attacksOn(report, 'notes');
-  expect(onNotes.length).toBe(attacksPerPlainTable);
-  expect(new Set(onNotes.map((i) => i.id))).toEqual(
-    new Set(ATTACKS.filter((a) => a.id !== 'reference-other-row').map((a) => `attack.${a.id}`)),
-  );
-});
+it.skipIf(isCitus)(
+  '(a) a table declared with tenantTable() and migrated with the contract: verify passes and attacks it',
+  async () => {
+    const report = await verify(db);
+    log('with notes', report);
+    expect(failures(report)).toEqual([]);
+    expect(report.leaks).toBe(0);
+    const onNotes = attacksOn(report, 'notes');
+    expect(onNotes.length).toBe(attacksPerPlainTable);
+    expect(new Set(onNotes.map((i) => i.id))).toEqual(
+      new Set(ATTACKS.filter((a) => a.id !== 'reference-other-row').map((a) => `attack.${a.id}`)),
+    );
+  },
+);
 
-describe('(b) a table made by hand', () => {
+describe.skipIf(isCitus)('(b) a table made by hand', () => {
   /** The contract, spelled out by hand: what `tenantTable()` and migrate give a table. */
   const CONTRACT = {
     FORCE: (t: string) => `ALTER TABLE public.${t} FORCE ROW LEVEL SECURITY`,
@@ -250,32 +257,35 @@ describe('(b) a table made by hand', () => {
   });
 });
 
-it('(c) a plain pgTable, neither tenant-scoped nor declared global: table.declared-global, until declared', async () => {
-  // The user's migrations folder: the notes migration and drizzle-kit's DDL for `settings`.
-  const folder = mkdtempSync(`${tmpdir()}/tenantdb-own-`);
-  try {
-    cpSync(MIGRATIONS, folder, { recursive: true });
-    writeFileSync(
-      `${folder}/0001_settings.sql`,
-      `CREATE TABLE "settings" (\n\t"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,\n\t"value" text NOT NULL\n);\n`,
-    );
-    const journal = JSON.parse(readFileSync(`${folder}/meta/_journal.json`, 'utf8')) as { entries: object[] };
-    journal.entries.push({ idx: 1, version: '7', when: 1796113954029, tag: '0001_settings', breakpoints: true });
-    writeFileSync(`${folder}/meta/_journal.json`, JSON.stringify(journal));
-    expect((await migrate(db, { migrationsFolder: folder })).applied).toEqual(['0001_settings']);
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
-  const undeclared = await verify(db);
-  log('with a plain pgTable', undeclared);
-  expect(failures(undeclared)).toEqual([
-    expect.objectContaining({ id: 'table.declared-global', object: 'public.settings' }),
-  ]);
-  expect(failures(undeclared)[0]?.detail).toMatch(/Declare it with tenantTable\(\).*or globalTable\(\)/);
+it.skipIf(isCitus)(
+  '(c) a plain pgTable, neither tenant-scoped nor declared global: table.declared-global, until declared',
+  async () => {
+    // The user's migrations folder: the notes migration and drizzle-kit's DDL for `settings`.
+    const folder = mkdtempSync(`${tmpdir()}/tenantdb-own-`);
+    try {
+      cpSync(MIGRATIONS, folder, { recursive: true });
+      writeFileSync(
+        `${folder}/0001_settings.sql`,
+        `CREATE TABLE "settings" (\n\t"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,\n\t"value" text NOT NULL\n);\n`,
+      );
+      const journal = JSON.parse(readFileSync(`${folder}/meta/_journal.json`, 'utf8')) as { entries: object[] };
+      journal.entries.push({ idx: 1, version: '7', when: 1796113954029, tag: '0001_settings', breakpoints: true });
+      writeFileSync(`${folder}/meta/_journal.json`, JSON.stringify(journal));
+      expect((await migrate(db, { migrationsFolder: folder })).applied).toEqual(['0001_settings']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+    const undeclared = await verify(db);
+    log('with a plain pgTable', undeclared);
+    expect(failures(undeclared)).toEqual([
+      expect.objectContaining({ id: 'table.declared-global', object: 'public.settings' }),
+    ]);
+    expect(failures(undeclared)[0]?.detail).toMatch(/Declare it with tenantTable\(\).*or globalTable\(\)/);
 
-  // Declared with globalTable(), its contract records the reason: verify passes.
-  for (const statement of schemaContract({ declaredSettings })) await exec(statement);
-  const declared = await verify(db);
-  log('with settings declared global', declared);
-  expect(failures(declared)).toEqual([]);
-});
+    // Declared with globalTable(), its contract records the reason: verify passes.
+    for (const statement of schemaContract({ declaredSettings })) await exec(statement);
+    const declared = await verify(db);
+    log('with settings declared global', declared);
+    expect(failures(declared)).toEqual([]);
+  },
+);
