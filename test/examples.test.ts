@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runExample } from '../examples/notes/main.ts';
 import { backend, connections, isCitus } from './helpers/backend.ts';
 import { createTestDatabase } from './helpers/backend.ts';
+import { createDatabase, migrate } from '../src/index.ts';
 
 describe(`examples/notes on ${backend} (${connections} connection)`, () => {
   it('migrates, isolates and verifies its own notes table', async () => {
@@ -21,9 +22,15 @@ describe(`examples/notes on ${backend} (${connections} connection)`, () => {
           : connections === 'split'
             ? { url: test.url?.replace(/\/\/[^@/]*@/, '//tenantdb_app@'), systemUrl: test.url }
             : { url: test.url };
-      // Split mode needs tenantdb_app to exist before the application connection logs in.
+      // Split mode needs tenantdb_app to exist before the application connection logs in: migrate
+      // once on the owner's connection (no data, so distribute below copies no rows).
       if (connections === 'split') {
-        await runExample({ url: test.url });
+        const owner = await createDatabase({ url: test.url as string });
+        try {
+          await migrate(owner);
+        } finally {
+          await owner.close();
+        }
       }
       // On Citus, the example distributes its tables (tenantdb's and notes) after migrating.
       const result = await runExample(connection, undefined, { distribute: isCitus });
