@@ -1410,10 +1410,8 @@ CREATE POLICY usage_snapshots_writable_update ON public.usage_snapshots AS RESTR
   USING (true)
   WITH CHECK (( SELECT tenantdb.current_member_can_write() AS current_member_can_write));
 
-CREATE POLICY users_select_members ON public.users AS PERMISSIVE FOR SELECT TO tenantdb_app
-  USING (((id = ( SELECT tenantdb.current_user_id() AS current_user_id)) OR (EXISTS ( SELECT 1
-   FROM public.tenant_members m
-  WHERE (m.user_id = users.id)))));
+CREATE POLICY users_select_self ON public.users AS PERMISSIVE FOR SELECT TO tenantdb_app
+  USING ((id = ( SELECT tenantdb.current_user_id() AS current_user_id)));
 
 CREATE POLICY users_update_self ON public.users AS PERMISSIVE FOR UPDATE TO tenantdb_app
   USING ((id = ( SELECT tenantdb.current_user_id() AS current_user_id)))
@@ -1555,6 +1553,8 @@ GRANT EXECUTE ON FUNCTION tenantdb.holds_permission_id(p_permission uuid) TO PUB
 GRANT EXECUTE ON FUNCTION tenantdb.holds_permission_id(p_permission uuid) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.holds_permission_id(p_permission uuid) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.member_context(p_tenant uuid, p_user uuid, OUT status text, OUT member_role text, OUT permissions text, OUT permission_ids text, OUT grantable_roles text) TO tenantdb_app;
+GRANT EXECUTE ON FUNCTION tenantdb.member_directory(p_after_joined timestamp with time zone, p_after_member uuid, p_limit integer) TO tenantdb_app;
+GRANT EXECUTE ON FUNCTION tenantdb.member_directory(p_after_joined timestamp with time zone, p_after_member uuid, p_limit integer) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.narrow_set_null(p_table regclass, p_constraint text, p_column text, p_parent regclass) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.open_context(p_tenant uuid, p_user uuid, p_switch_role boolean) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text) TO tenantdb_app;
@@ -1881,6 +1881,31 @@ BEGIN
       WHERE rp.tenant_id = r.tenant_id AND rp.role_id = r.id
         AND pg_catalog.strpos(permission_ids, ',' || rp.permission_id::text || ',') = 0);
 END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.member_directory(p_after_joined timestamp with time zone, p_after_member uuid, p_limit integer)
+ RETURNS TABLE(member_id uuid, user_id uuid, email text, name text, image text, role text, status text, joined_at timestamp with time zone)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v_tenant uuid := tenantdb.current_tenant_id();
+BEGIN
+  IF v_tenant IS NULL THEN
+    RETURN;
+  END IF;
+  RETURN QUERY
+    SELECT m.id, u.id, u.email, u.name, u.image, m.role::text, m.status::text,
+           pg_catalog.date_trunc('milliseconds', m.created_at)
+    FROM public.tenant_members m
+    JOIN public.users u ON u.id = m.user_id
+    WHERE m.tenant_id = v_tenant
+      AND (p_after_joined IS NULL
+           OR (pg_catalog.date_trunc('milliseconds', m.created_at), m.id) > (p_after_joined, p_after_member))
+    ORDER BY pg_catalog.date_trunc('milliseconds', m.created_at), m.id
+    LIMIT LEAST(GREATEST(COALESCE(p_limit, 100), 1), 1000);
+END $function$;
+ALTER FUNCTION tenantdb.member_directory(p_after_joined timestamp with time zone, p_after_member uuid, p_limit integer) OWNER TO tenantdb_system;
 
 CREATE OR REPLACE FUNCTION tenantdb.narrow_set_null(p_table regclass, p_constraint text, p_column text, p_parent regclass)
  RETURNS void

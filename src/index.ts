@@ -66,7 +66,16 @@ export { globalTable } from './contract/global-table.ts';
 export { tenantTables, globalTables, type TableInfo } from './contract/registry.ts';
 export { APP_ROLE, SYSTEM_ROLE } from './contract/roles.ts';
 export { provisionTenant, addMember, setTenantStatus, type ProvisionTenantInput } from './tenants/index.ts';
-export { can, requirePermission, createRole, assignRole, type CreateRoleInput } from './rbac/index.ts';
+export {
+  can,
+  requirePermission,
+  createRole,
+  assignRole,
+  listMembers,
+  type CreateRoleInput,
+  type ListMembersOptions,
+  type Member,
+} from './rbac/index.ts';
 export { issueApiKey, verifyApiKey, revokeApiKey, type IssuedApiKey, type VerifiedApiKey } from './api-keys/index.ts';
 export {
   ensureTenantDataKey,

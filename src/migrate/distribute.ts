@@ -43,8 +43,6 @@ export interface DistributeResult {
   kept: string[];
   /** Tables whose policies were rewritten to the permissive-only form. */
   policies: string[];
-  /** Global-table policies narrowed because a branch read a table (`table.policy`). */
-  narrowed: string[];
 }
 
 interface Policy {
@@ -162,7 +160,7 @@ export async function distribute(db: Database, options: DistributeOptions = {}):
   // Citus reaches the workers as the current user: the system context's role must be able to log
   // in there (restrict it to the coordinator's hosts in pg_hba.conf; see DEPLOYMENT.md).
   await systemRoleCanLogIn(db);
-  const result: DistributeResult = { reference: [], distributed: [], kept: [], policies: [], narrowed: [] };
+  const result: DistributeResult = { reference: [], distributed: [], kept: [], policies: [] };
   const existing = new Set(
     (
       await db.rawQuery<{ name: string }>(
@@ -208,26 +206,22 @@ export async function distribute(db: Database, options: DistributeOptions = {}):
         result.kept.push(t.name);
         continue;
       }
-      // Subqueries in a global table's policies are refused too. A permissive OR-branch that reads
-      // a table (users: "or a member of the open tenant") is dropped: the policy narrows, it never
-      // widens (see DEPLOYMENT.md: on Citus a tenant context sees its own user row only).
+      // Subqueries in a global table's policies are refused too: the initPlan wrappers become bare
+      // calls; a policy that reads a table cannot be distributed (and breaks the contract).
       for (const p of await policiesOf(session, t.name)) {
-        const narrow = (e: string | null) => {
+        const bare = (e: string | null) => {
           if (e === null) return null;
-          const bare = bareCalls(e);
-          if (!/\bSELECT\b/i.test(bare)) return bare;
-          const kept = /^\((.*) OR \(EXISTS \(.*\)\)\)$/s.exec(bare)?.[1];
-          if (kept === undefined || !p.permissive || /\bSELECT\b/i.test(kept)) {
+          const out = bareCalls(e);
+          if (/\bSELECT\b/i.test(out)) {
             throw new ConfigError(
               'CONFIG_INVALID',
-              `Policy ${p.name} on ${t.name} reads a table (${bare}): Citus refuses subqueries in policies. Rewrite it to compare settings only.`,
+              `Policy ${p.name} on ${t.name} reads a table (${out}): Citus refuses subqueries in policies. Rewrite it to compare settings only.`,
             );
           }
-          result.narrowed.push(`${t.name}.${p.name}`);
-          return kept;
+          return out;
         };
-        const using = narrow(p.using);
-        const check = narrow(p.check);
+        const using = bare(p.using);
+        const check = bare(p.check);
         if (using !== p.using || check !== p.check) {
           await session.exec(
             `ALTER POLICY ${quoteIdent(p.name)} ON public.${quoteIdent(t.name)}${using === null ? '' : ` USING (${using})`}${check === null ? '' : ` WITH CHECK (${check})`}`,

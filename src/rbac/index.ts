@@ -1,8 +1,10 @@
-/** RBAC: permission checks (the same answer the database's policies give) and custom roles. */
+/** RBAC: permission checks (the same answer the database's policies give), custom roles, the member directory. */
 import type { TenantScope } from '../tenancy/index.ts';
 import { can, requirePermission } from './can.ts';
+import { listMembers, type ListMembersOptions } from './members.ts';
 import { assignRole, createRole, type CreateRoleInput } from './roles.ts';
 
+export { listMembers, type ListMembersOptions, type Member } from './members.ts';
 export { can, requirePermission } from './can.ts';
 export { assignRole, createRole, type CreateRoleInput } from './roles.ts';
 
@@ -13,5 +15,6 @@ export function rbacNamespace(scope: TenantScope) {
     require: (resource: string, action: string) => requirePermission(scope, resource, action),
     createRole: (input: CreateRoleInput) => createRole(scope, input),
     assignRole: (memberUserId: string, roleName: string) => assignRole(scope, memberUserId, roleName),
+    listMembers: (options?: ListMembersOptions) => listMembers(scope, options),
   };
 }

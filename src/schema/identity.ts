@@ -5,8 +5,10 @@ import { appRole } from '../contract/roles.ts';
 
 /**
  * One person, who may belong to many tenants (through `tenant_members`). Email is unique
- * case-insensitively across the platform, but a tenant context only sees its own members and the
- * current user, so a tenant cannot probe which emails exist elsewhere.
+ * case-insensitively across the platform, but a tenant context sees only the current user's own
+ * row, so a tenant cannot probe which emails exist elsewhere. The profiles of the open tenant's
+ * members are read through `tenantdb.member_directory()` (`listMembers` in `tenantdb/rbac`): a
+ * policy never reads a table (see DESIGN: Citus cannot run one on a shard).
  */
 export const users = globalTable(
   'users',
@@ -21,14 +23,13 @@ export const users = globalTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   {
-    reason: 'identity is global (one user, many tenants); tenant contexts see members of their tenant only',
+    reason: 'identity is global (one user, many tenants); a tenant context sees the current user only',
     extra: (t) => [
       uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
-      // tenant_members is itself tenant-isolated, so this sees members of the open tenant only.
-      pgPolicy('users_select_members', {
+      pgPolicy('users_select_self', {
         for: 'select',
         to: appRole,
-        using: sql`id = (select tenantdb.current_user_id()) or exists (select 1 from tenant_members m where m.user_id = users.id)`,
+        using: sql`id = (select tenantdb.current_user_id())`,
       }),
       pgPolicy('users_update_self', {
         for: 'update',
