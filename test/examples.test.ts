@@ -23,7 +23,7 @@ describe(`examples/notes on ${backend} (${connections} connection)`, () => {
             ? { url: test.url?.replace(/\/\/[^@/]*@/, '//tenantdb_app@'), systemUrl: test.url }
             : { url: test.url };
       // Split mode needs tenantdb_app to exist before the application connection logs in: migrate
-      // once on the owner's connection (no data, so distribute below copies no rows).
+      // once on the owner's connection.
       if (connections === 'split') {
         const owner = await createDatabase({ url: test.url as string });
         try {

@@ -18,6 +18,8 @@
  *   every foreign key of the tables is dropped first and re-added after. `ON DELETE SET NULL
  *   (column)` on a key that includes the distribution column is refused: those become
  *   `ON DELETE NO ACTION`, and the scoped API nulls the references before it deletes a parent.
+ * - Copying a populated table into its shards fires the shards' triggers: they are held while a
+ *   table is distributed (see withTriggersHeld).
  * - Triggers on distributed tables need `citus.enable_unsafe_triggers`; the context's SET LOCALs
  *   reach the workers only with `citus.propagate_set_commands = 'local'`: both are set on the
  *   database.
@@ -115,6 +117,27 @@ async function policiesOf(session: RawSession, table: string): Promise<Policy[]>
      from pg_policy p where p.polrelid = to_regclass($1) order by p.polname`,
     [`public.${quoteIdent(table)}`],
   );
+}
+
+/**
+ * Runs `fn` (the distribution of `table`) with the table's enabled user triggers disabled, and
+ * enables them again after. Citus copies a populated table's rows into its new shards with COPY,
+ * which fires the shards' triggers: the audit trigger then wrote an INSERT entry for every
+ * existing row (history nobody made), or failed outright while audit_logs was not distributed
+ * yet ("relation public.audit_logs does not exist" on a worker); a plan-limit trigger would count
+ * rows being copied. Citus creates the shards' triggers in the table's state and propagates
+ * ENABLE TRIGGER to them. Triggers a user disabled stay disabled.
+ */
+async function withTriggersHeld<T>(session: RawSession, table: string, fn: () => Promise<T>): Promise<T> {
+  const relation = `public.${quoteIdent(table)}`;
+  const enabled = await session.query<{ name: string }>(
+    `select tgname as name from pg_trigger where tgrelid = to_regclass($1) and not tgisinternal and tgenabled = 'O' order by 1`,
+    [relation],
+  );
+  for (const t of enabled) await session.exec(`ALTER TABLE ${relation} DISABLE TRIGGER ${quoteIdent(t.name)}`);
+  const result = await fn();
+  for (const t of enabled) await session.exec(`ALTER TABLE ${relation} ENABLE TRIGGER ${quoteIdent(t.name)}`);
+  return result;
 }
 
 /**
@@ -228,7 +251,9 @@ export async function distribute(db: Database, options: DistributeOptions = {}):
           );
         }
       }
-      await session.query(`select create_reference_table($1)`, [`public.${quoteIdent(t.name)}`]);
+      await withTriggersHeld(session, t.name, () =>
+        session.query(`select create_reference_table($1)`, [`public.${quoteIdent(t.name)}`]),
+      );
       result.reference.push(t.name);
       log(`reference table ${t.name}`);
     }
@@ -239,10 +264,12 @@ export async function distribute(db: Database, options: DistributeOptions = {}):
         colocate = `public.${quoteIdent(t.name)}`;
         continue;
       }
-      await session.query(`select create_distributed_table($1, 'tenant_id', colocate_with => $2)`, [
-        `public.${quoteIdent(t.name)}`,
-        colocate,
-      ]);
+      await withTriggersHeld(session, t.name, () =>
+        session.query(`select create_distributed_table($1, 'tenant_id', colocate_with => $2)`, [
+          `public.${quoteIdent(t.name)}`,
+          colocate,
+        ]),
+      );
       colocate = `public.${quoteIdent(t.name)}`;
       result.distributed.push(t.name);
       log(`distributed ${t.name} by tenant_id`);
