@@ -24,6 +24,24 @@ export interface RawSession {
   exec(text: string): Promise<void>;
   /** One statement; resolves to the number of rows it affected (or copied, for COPY). */
   command(text: string, params?: unknown[]): Promise<number>;
+  /**
+   * `tenantdb.open_context(tenantId, userId, true)` and one statement with bound parameters in one
+   * pipeline before one Sync, inside this transaction: the tenant client's single-statement path
+   * (see {@link Database.queryInContext}) with the caller's transaction as its block instead of
+   * BEGIN … COMMIT. An error leaves the transaction failed: the caller rolls back (to a savepoint).
+   * Used by the live probe to attack through that path.
+   */
+  pipelineInContext<Row = Record<string, unknown>>(
+    context: PipelineContext,
+    text: string,
+    params?: unknown[],
+  ): Promise<{ rows: Row[]; affected: number }>;
+}
+
+/** The context {@link RawSession.pipelineInContext} opens. */
+export interface PipelineContext {
+  tenantId: string;
+  userId: string | null;
 }
 
 /** The tenant context a single statement runs in (see {@link Database.runStatement}). */

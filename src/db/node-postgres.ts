@@ -7,6 +7,7 @@ import {
   type Database,
   type Orm,
   type OrmTransaction,
+  type PipelineContext,
   type RawSession,
   type Schema,
   type StatementContext,
@@ -177,6 +178,11 @@ export function createNodePostgresDatabase<TSchema extends Schema>(options: {
             await client.query(text);
           },
           command: async (text: string, params?: unknown[]) => (await client.query(text, params)).rowCount ?? 0,
+          pipelineInContext: async <Row>(context: PipelineContext, text: string, params?: unknown[]) => {
+            const open = { text: OPEN_CONTEXT_SQL, values: [context.tenantId, context.userId, 'true'] };
+            const result = await queryWithPrefix(client, [open], () => {}, { text }, params);
+            return { rows: result.rows as Row[], affected: result.rowCount ?? 0 };
+          },
         };
         const result = await fn(session);
         await client.query('COMMIT');

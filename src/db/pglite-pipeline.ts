@@ -1,5 +1,5 @@
 import { parse, protocol, type PGlite, type QueryOptions, type Results } from '@electric-sql/pglite';
-import { OPEN_CONTEXT_SQL, openContextValues, type StatementContext } from './database.ts';
+import { OPEN_CONTEXT_SQL, openContextValues, type PipelineContext, type StatementContext } from './database.ts';
 
 const { serialize } = protocol;
 
@@ -13,14 +13,82 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** A statement sent around the query in the pipeline; its values are text (or null). */
+interface Around {
+  text: string;
+  values: (string | null)[];
+}
+
+const run = (statement: Around) => [
+  serialize.parse({ text: statement.text }),
+  serialize.bind({ values: statement.values }),
+  serialize.execute({}),
+];
+
+/**
+ * The prefix statements, one statement and the suffix statements as extended-protocol messages
+ * before a single Sync, in two calls into the WASM instance: the first sends the prefix and parses
+ * the statement, the second binds it (with the parameter types the first reported), executes it,
+ * sends the suffix and syncs. Hands the first column of the prefix's first row to `onPrefixValue`.
+ * After an error PostgreSQL skips everything up to the Sync: this makes sure the Sync is sent,
+ * and leaves the failed transaction block to the caller. The caller holds PGlite's query lock.
+ */
+async function runPipeline<T>(
+  client: PGlite,
+  prefix: Around[],
+  text: string,
+  params: unknown[],
+  suffix: Around[],
+  options: QueryOptions | undefined,
+  onPrefixValue: (value: string) => void,
+): Promise<Results<T>> {
+  let synced = false;
+  try {
+    const first = await client.execProtocolStream(
+      concat([
+        ...prefix.flatMap(run),
+        serialize.parse({ text, ...(options?.paramTypes ? { types: options.paramTypes } : {}) }),
+        serialize.describe({ type: 'S' }),
+      ]),
+      { syncToFs: false },
+    );
+    const row = first.find((message) => message.name === 'dataRow') as { fields?: (string | null)[] } | undefined;
+    onPrefixValue(row?.fields?.[0] ?? '');
+    const types = parse.parseDescribeStatementResults(first);
+    const values = params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const type = types[i] as number;
+      const serializer = options?.serializers?.[type] ?? client.serializers[type];
+      return serializer ? serializer(value) : String(value);
+    });
+    const second = await client.execProtocolStream(
+      concat([
+        serialize.bind({ values }),
+        serialize.describe({ type: 'P' }),
+        serialize.execute({}),
+        ...suffix.flatMap(run),
+        serialize.sync(),
+      ]),
+      { syncToFs: false },
+    );
+    synced = true;
+    const [result] = parse.parseResults(second, client.parsers, options);
+    if (result === undefined) throw new Error('PGlite returned no result for the statement');
+    return result as Results<T>;
+  } finally {
+    if (!synced) await client.execProtocolStream(serialize.sync(), { syncToFs: false, throwOnError: false });
+  }
+}
+
+const BEGIN: Around = { text: 'BEGIN', values: [] };
+const COMMIT: Around = { text: 'COMMIT', values: [] };
+
 /**
  * PGlite's counterpart of the server pipeline (PrefixedQuery): `BEGIN`, `open_context`, one
  * statement and `COMMIT` as extended-protocol messages before a single Sync, the same explicit
  * block as on a server — the context holds for the statement and ends at the COMMIT, and an
  * error anywhere rolls all of it back. PGlite's own `query()` makes six calls into the WASM instance per statement
- * (parse, describe, bind, describe, execute, sync); this makes two for both statements: the
- * first sends the context and parses the statement, the second binds (with the parameter types
- * the first reported), executes and syncs.
+ * (parse, describe, bind, describe, execute, sync); this makes two for both statements.
  *
  * It holds PGlite's transaction and query locks, as `transaction()` does, so it can never run
  * inside another caller's open transaction.
@@ -34,57 +102,36 @@ export function queryInPipeline<T>(
 ): Promise<Results<T>> {
   return client._runExclusiveTransaction(() =>
     client._runExclusiveQuery(async () => {
-      let synced = false;
       let committed = false;
       try {
-        const first = await client.execProtocolStream(
-          concat([
-            serialize.parse({ text: 'BEGIN' }),
-            serialize.bind({ values: [] }),
-            serialize.execute({}),
-            serialize.parse({ text: OPEN_CONTEXT_SQL }),
-            serialize.bind({ values: openContextValues(context) }),
-            serialize.execute({}),
-            serialize.parse({ text, ...(options?.paramTypes ? { types: options.paramTypes } : {}) }),
-            serialize.describe({ type: 'S' }),
-          ]),
-          { syncToFs: false },
+        const open = { text: OPEN_CONTEXT_SQL, values: openContextValues(context) };
+        const result = await runPipeline<T>(client, [BEGIN, open], text, params, [COMMIT], options, (status) =>
+          context.onStatus(status),
         );
-        const row = first.find((message) => message.name === 'dataRow') as { fields?: (string | null)[] } | undefined;
-        context.onStatus(row?.fields?.[0] ?? '');
-        const types = parse.parseDescribeStatementResults(first);
-        const values = params.map((value, i) => {
-          if (value === null || value === undefined) return null;
-          const type = types[i] as number;
-          const serializer = options?.serializers?.[type] ?? client.serializers[type];
-          return serializer ? serializer(value) : String(value);
-        });
-        const second = await client.execProtocolStream(
-          concat([
-            serialize.bind({ values }),
-            serialize.describe({ type: 'P' }),
-            serialize.execute({}),
-            serialize.parse({ text: 'COMMIT' }),
-            serialize.bind({ values: [] }),
-            serialize.execute({}),
-            serialize.sync(),
-          ]),
-          { syncToFs: false },
-        );
-        synced = true;
         committed = true;
         await client.syncToFs();
-        const [result] = parse.parseResults(second, client.parsers, options);
-        if (result === undefined) throw new Error('PGlite returned no result for the statement');
-        return result as Results<T>;
+        return result;
       } finally {
-        // After an error PostgreSQL skips everything up to the next Sync (the COMMIT too): end the
-        // pipeline, then roll back the failed block, so the next statement starts clean.
+        // After an error the COMMIT was skipped: roll back the failed block, so the next statement starts clean.
         if (!committed) {
-          if (!synced) await client.execProtocolStream(serialize.sync(), { syncToFs: false, throwOnError: false });
           await client.execProtocolStream(serialize.query('ROLLBACK'), { syncToFs: false, throwOnError: false });
         }
       }
     }),
   );
+}
+
+/**
+ * `open_context` and one statement in one pipeline inside the transaction the caller holds
+ * (RawSession.pipelineInContext): no BEGIN or COMMIT of its own, the query lock only. An error
+ * leaves that transaction failed, for the caller to roll back.
+ */
+export function queryInOpenTransaction<T>(
+  client: PGlite,
+  context: PipelineContext,
+  text: string,
+  params: unknown[] = [],
+): Promise<Results<T>> {
+  const open = { text: OPEN_CONTEXT_SQL, values: [context.tenantId, context.userId, 'true'] };
+  return client._runExclusiveQuery(() => runPipeline<T>(client, [open], text, params, [], undefined, () => {}));
 }

@@ -1,8 +1,16 @@
 import { PGlite, type QueryOptions } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite/vector';
 import { drizzle } from 'drizzle-orm/pglite';
-import type { Database, Orm, OrmTransaction, RawSession, Schema, StatementContext } from './database.ts';
-import { queryInPipeline } from './pglite-pipeline.ts';
+import type {
+  Database,
+  Orm,
+  OrmTransaction,
+  PipelineContext,
+  RawSession,
+  Schema,
+  StatementContext,
+} from './database.ts';
+import { queryInOpenTransaction, queryInPipeline } from './pglite-pipeline.ts';
 import { statementRouter } from './statement-router.ts';
 
 /**
@@ -50,6 +58,10 @@ export async function createPgliteDatabase<TSchema extends Schema>(options: {
             await tx.exec(text);
           },
           command: async (text: string, params?: unknown[]) => (await tx.query(text, params)).affectedRows ?? 0,
+          pipelineInContext: async <Row>(context: PipelineContext, text: string, params?: unknown[]) => {
+            const result = await queryInOpenTransaction<Row>(client, context, text, params);
+            return { rows: result.rows, affected: result.affectedRows ?? 0 };
+          },
         };
         return fn(session);
       }),

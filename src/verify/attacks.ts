@@ -10,7 +10,7 @@
  * except in `runAttack`, which runs one statement on a session already in the attack's context.
  */
 import { quoteIdent } from '../contract/contract-sql.ts';
-import type { RawSession } from '../db/database.ts';
+import type { PipelineContext, RawSession } from '../db/database.ts';
 import { sqlStateOf } from '../errors.ts';
 import { insertStatement, type ColumnValue } from './sample-row.ts';
 
@@ -65,14 +65,20 @@ export interface Attack {
   statements(target: AttackTarget): AttackStatement[];
 }
 
-/** The setting of app.current_tenant_id an attack runs under. */
+/** The context an attack runs under, and how it reaches the database. */
 export interface AttackVariant {
-  name: 'tenant' | 'no context' | 'malformed id' | 'injection id';
+  name: 'tenant' | 'no context' | 'malformed id' | 'injection id' | 'one round trip';
   description: string;
   /** The value of app.current_tenant_id. */
   tenantSetting(attacker: AttackSide, victim: AttackSide): string;
   /** Whether the context may see the attacker's own rows (what COPY may return). */
   seesOwnRows: boolean;
+  /**
+   * `session`: the setting is made on the session, then the statement runs on its own.
+   * `pipeline`: `tenantdb.open_context` for the setting's tenant and the statement travel in one
+   * pipeline, as the tenant client sends them (RawSession.pipelineInContext).
+   */
+  path: 'session' | 'pipeline';
 }
 
 export const ATTACK_VARIANTS: readonly AttackVariant[] = [
@@ -81,19 +87,36 @@ export const ATTACK_VARIANTS: readonly AttackVariant[] = [
     description: "in the attacker's own tenant context",
     tenantSetting: (attacker) => attacker.tenantId,
     seesOwnRows: true,
+    path: 'session',
   },
-  { name: 'no context', description: 'with no tenant context', tenantSetting: () => '', seesOwnRows: false },
+  {
+    name: 'no context',
+    description: 'with no tenant context',
+    tenantSetting: () => '',
+    seesOwnRows: false,
+    path: 'session',
+  },
   {
     name: 'malformed id',
     description: 'with a tenant id that is not a UUID',
     tenantSetting: () => 'not-a-uuid',
     seesOwnRows: false,
+    path: 'session',
   },
   {
     name: 'injection id',
     description: 'with an SQL-injection string naming the victim as the tenant id',
     tenantSetting: (_attacker, victim) => `${victim.tenantId}' OR '1'='1`,
     seesOwnRows: false,
+    path: 'session',
+  },
+  {
+    name: 'one round trip',
+    description:
+      "in the attacker's own context opened by tenantdb.open_context in the statement's pipeline, as the tenant client sends it",
+    tenantSetting: (attacker) => attacker.tenantId,
+    seesOwnRows: true,
+    path: 'pipeline',
   },
 ];
 
@@ -254,15 +277,26 @@ export function refusalOf(error: unknown): AttackOutcome {
 }
 
 /**
- * Runs one attack statement on a session already in the attack's context (the caller wraps it in
- * a savepoint and rolls it back). An error is a refusal: the database stopped the attempt.
+ * Runs one attack statement on a session already in the attack's context, or, given `pipeline`,
+ * with that context opened in the statement's own pipeline (the caller wraps it in a savepoint
+ * and rolls it back). An error is a refusal: the database stopped the attempt.
  */
-export async function runAttack(session: RawSession, statement: AttackStatement): Promise<AttackOutcome> {
+export async function runAttack(
+  session: RawSession,
+  statement: AttackStatement,
+  pipeline?: PipelineContext,
+): Promise<AttackOutcome> {
   try {
-    const n =
-      statement.counts === 'rows'
-        ? (await session.query(statement.sql, statement.params)).length
-        : await session.command(statement.sql, statement.params);
+    let n: number;
+    if (pipeline !== undefined) {
+      const result = await session.pipelineInContext(pipeline, statement.sql, statement.params);
+      n = statement.counts === 'rows' ? result.rows.length : result.affected;
+    } else {
+      n =
+        statement.counts === 'rows'
+          ? (await session.query(statement.sql, statement.params)).length
+          : await session.command(statement.sql, statement.params);
+    }
     return { leak: statement.leak(n) };
   } catch (error) {
     return refusalOf(error);

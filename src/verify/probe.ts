@@ -19,7 +19,8 @@ import { insertStatement, sampleRow, type SampleRow, type SampleRowSources } fro
  * Live probing: inside the caller's transaction (which the caller always rolls back), create two
  * throwaway tenants, write a row into every tenant table for each as the application role, then
  * try every attack of ATTACKS on each tenant's rows from the other's side, in each of
- * ATTACK_VARIANTS. Everything is derived from the catalogue, so it works on any schema that
+ * ATTACK_VARIANTS (the last of which sends tenantdb.open_context and the attack in one pipeline,
+ * the tenant client's path). Everything is derived from the catalogue, so it works on any schema that
  * follows the contract (tenant_id + app.current_tenant_id + the application role) — and on one
  * that does not: a table the probe cannot write a sample row into (no grant, a required column of
  * a type it has no value for, a reference it cannot satisfy) is a failed item naming the table,
@@ -202,6 +203,12 @@ export async function probeIsolation(
     if (committed) await session.exec('RESET ROLE');
   }
 
+  // The one-round-trip variant opens the context with tenantdb.open_context, as the tenant
+  // client does; a schema without it (the bare contract) is attacked through the session only.
+  const [opener] = await session.query<{ found: boolean }>(
+    `SELECT to_regprocedure('tenantdb.open_context(uuid,uuid,boolean)') IS NOT NULL AS found`,
+  );
+  const pipelined = opener?.found === true;
   const items: CheckItem[] = [...failed.values()];
   for (const [attacker, victim] of [
     [sides[0], sides[1]],
@@ -221,13 +228,21 @@ export async function probeIsolation(
             sampleRow(table, { tenantId: parents.tenantId, parents: parents.rows, globals }, set).values,
         };
         const setting = variant.tenantSetting(attacker, victim);
+        if (variant.path === 'pipeline' && !pipelined) continue;
         for (const attack of ATTACKS) {
           for (const statement of attack.statements(target)) {
             await session.exec('SAVEPOINT tenantdb_probe');
             let outcome: AttackOutcome;
             try {
-              await setContext(session, setting, app);
-              outcome = await runAttack(session, statement);
+              if (variant.path === 'pipeline') {
+                // The sample rows were written with a context set on the transaction: clear it
+                // (inside the savepoint), so open_context opens this one as on a fresh request.
+                await session.exec(`SET LOCAL app.current_tenant_id = ''`);
+                outcome = await runAttack(session, statement, { tenantId: setting, userId: null });
+              } else {
+                await setContext(session, setting, app);
+                outcome = await runAttack(session, statement);
+              }
             } catch (error) {
               outcome = refusalOf(error);
             }
