@@ -231,7 +231,8 @@ CREATE TABLE public.global_knowledge_chunks (
   content text NOT NULL,
   embedding public.vector(1024) NOT NULL,
   tsv tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, content)) STORED,
-  created_at timestamp with time zone NOT NULL DEFAULT now()
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  embedding_model text NOT NULL DEFAULT 'tenantdb-local-hash-v1'::text
 );
 
 CREATE TABLE public.global_knowledge_documents (
@@ -254,7 +255,8 @@ CREATE TABLE public.knowledge_chunks (
   tsv tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, content)) STORED,
   metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  updated_at timestamp with time zone NOT NULL DEFAULT now()
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  embedding_model text NOT NULL DEFAULT 'tenantdb-local-hash-v1'::text
 );
 
 CREATE TABLE public.knowledge_documents (
@@ -585,6 +587,7 @@ CREATE INDEX global_knowledge_chunks_embedding_idx ON public.global_knowledge_ch
 CREATE INDEX global_knowledge_chunks_tsv_idx ON public.global_knowledge_chunks USING gin (tsv);
 CREATE INDEX knowledge_chunks_embedding_idx ON public.knowledge_chunks USING hnsw (embedding public.vector_cosine_ops) WITH (m='16', ef_construction='64');
 CREATE INDEX knowledge_chunks_tenant_document_idx ON public.knowledge_chunks USING btree (tenant_id, document_id, "position");
+CREATE INDEX knowledge_chunks_tenant_model_idx ON public.knowledge_chunks USING btree (tenant_id, embedding_model);
 CREATE INDEX knowledge_chunks_tsv_idx ON public.knowledge_chunks USING gin (tsv);
 CREATE INDEX knowledge_documents_tenant_category_idx ON public.knowledge_documents USING btree (tenant_id, category);
 CREATE INDEX member_roles_tenant_role_idx ON public.member_roles USING btree (tenant_id, role_id);
@@ -1567,6 +1570,8 @@ GRANT EXECUTE ON FUNCTION tenantdb.touch_updated_at() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO tenantdb_system;
+GRANT EXECUTE ON FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer) TO tenantdb_app;
+GRANT EXECUTE ON FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer) TO tenantdb_system;
 
 -- triggers
 
@@ -2116,4 +2121,20 @@ BEGIN
     WHERE m.tenant_id = p_tenant AND m.user_id = p_user AND m.status = 'ACTIVE'
       AND p.resource = p_resource AND p.action = p_action
   );
+END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  IF p_ef_search IS NULL OR p_ef_search < 1 OR p_ef_search > 1000
+     OR p_max_scan_tuples IS NULL OR p_max_scan_tuples < 1 THEN
+    RAISE EXCEPTION 'vector_search_settings: ef_search must be 1-1000 and max_scan_tuples positive'
+      USING ERRCODE = '22023';
+  END IF;
+  EXECUTE pg_catalog.format(
+    'SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = %s; SET LOCAL hnsw.max_scan_tuples = %s',
+    p_ef_search, p_max_scan_tuples);
 END $function$;

@@ -103,13 +103,24 @@ export { recordUsageSnapshots, type UsageSnapshot, type UsageSnapshotInput } fro
 export { recordAnalyticsSnapshots, type AnalyticsSnapshot, type AnalyticsSnapshotInput } from './analytics/index.ts';
 export { recordAgentResults, type AgentResult, type AgentResultInput } from './tasks/index.ts';
 export {
+  addDocument,
+  addDocuments,
+  addGlobalDocument,
   chunkText,
   embed,
-  ingestDocument,
-  ingestGlobalDocument,
+  httpEmbedder,
+  localEmbedder,
+  reembedKnowledge,
+  removeDocument,
+  search as searchKnowledge,
+  updateDocument,
   type ChunkOptions,
-  type IngestDocumentInput,
+  type DocumentInput,
+  type Embedder,
+  type HttpEmbedderOptions,
   type IngestedDocument,
-  type IngestGlobalDocumentInput,
+  type IngestOptions,
+  type SearchInput,
+  type SearchResult,
 } from './knowledge/index.ts';
 export * from './errors.ts';

@@ -1,94 +1,62 @@
-import { EMBEDDING_DIMENSIONS } from '../schema/knowledge.ts';
-
 /**
- * A deterministic, local stand-in for a real embedding model (the seeds use Voyage
- * multimodal-3): same shape — `EMBEDDING_DIMENSIONS` floats, unit length, compared by cosine —
- * but computed by feature hashing, with no network and no model. Lowercased word unigrams
- * (weight 1) and bigrams (weight 0.5), common English stop words left out, are hashed with
- * 32-bit FNV-1a into the buckets, each with
- * a sign taken from the hash (so collisions tend to cancel rather than pile up), and the vector
- * is L2-normalised. Texts that share words therefore have a high cosine similarity, and the same
- * text always gets the same vector: enough for sample data, tests and offline demos of
- * vector search. Swap in a real model (same length) for semantic similarity.
- *
- * @example
- * const vector = embed('Quarterly revenue grew 12%'); // number[1024], |vector| = 1
+ * What turns text into vectors. tenantdb ships two: the deterministic local one
+ * (`localEmbedder`: demo, tests, offline) and an HTTP client for OpenAI-compatible and Voyage
+ * embedding APIs (`httpEmbedder`). Any object of this shape works.
  */
-export function embed(text: string): number[] {
-  const vector = new Array<number>(EMBEDDING_DIMENSIONS).fill(0);
-  const all = tokenize(text);
-  const content = all.filter((w) => !STOP_WORDS.has(w));
-  // A text of stop words only ("to be or not to be") keeps them: it has nothing else.
-  const words = content.length > 0 ? content : all;
-  const features: [string, number][] = words.map((w) => [w, 1]);
-  for (let i = 0; i + 1 < words.length; i++) features.push([`${words[i]} ${words[i + 1]}`, 0.5]);
-  // Empty text still gets a unit vector (a zero vector has no cosine distance to anything).
-  if (features.length === 0) features.push(['\u0000empty', 1]);
-  for (const [feature, weight] of features) {
-    const hash = fnv1a(feature);
-    const bucket = hash % EMBEDDING_DIMENSIONS;
-    // The top bit is independent of the bucket (the low bits) for 1024 buckets.
-    vector[bucket] = (vector[bucket] as number) + (hash & 0x80000000 ? -weight : weight);
-  }
-  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
-  // All features can cancel out in theory; fall back to the empty-text vector then.
-  if (norm === 0) return embed('');
-  return vector.map((x) => x / norm);
+import { TenantDbError } from '../errors.ts';
+
+/** What one `embed` call used, when the provider reports it (HTTP embedders do). */
+export interface EmbeddingUsage {
+  /** The model that produced the vectors. */
+  model: string;
+  /** Provider, for the cost event (`openai`, `voyage`, …). */
+  provider: string;
+  tokens: number;
+  /** USD as a decimal string with at most 6 decimals (the cost event's `costUsd`). */
+  costUsd: string;
+  /** Provider calls made (one per batch). */
+  calls: number;
 }
 
-const STOP_WORDS = new Set(
-  (
-    'a an and are as at be but by can do does did for from has have how i if in into is it its of on or our ' +
-    'so than that the their them then there these they this to was we were what when where which who why ' +
-    'will with you your'
-  ).split(' '),
-);
-
-/** Lowercased words (letters and digits, any script); everything else separates words. */
-function tokenize(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-const encoder = new TextEncoder();
-
-/** 32-bit FNV-1a over the UTF-8 bytes: stable across runs, platforms and Node versions. */
-function fnv1a(value: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of encoder.encode(value)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-export interface ChunkOptions {
-  /** Words per chunk (> 0). Default 200. */
-  size?: number;
-  /** Words repeated from the end of one chunk at the start of the next (0 ≤ overlap < size). Default 40. */
-  overlap?: number;
+export interface Embedder {
+  /** Recorded with every vector: vectors of different models are never compared. */
+  readonly model: string;
+  /** Length of every vector (1024 for tenantdb's tables). */
+  readonly dimensions: number;
+  /** One vector per text, in order; `usage` when the provider reports it. */
+  embed(texts: readonly string[]): Promise<{ vectors: number[][]; usage?: EmbeddingUsage }>;
 }
 
 /**
- * Splits text into word-based chunks of `size` words, each starting `size - overlap` words after
- * the previous one, so context that straddles a boundary appears whole in one chunk. Whitespace
- * is normalised to single spaces; empty text gives no chunks.
- *
- * @example
- * chunkText(document, { size: 120, overlap: 20 }).forEach((content, position) => …);
+ * Checks what an embedder returned before anything is written: one vector per text, each of
+ * `dimensions` finite numbers. Throws INVALID_INPUT naming the first wrong vector.
  */
-export function chunkText(text: string, options: ChunkOptions = {}): string[] {
-  const size = options.size ?? 200;
-  const overlap = options.overlap ?? 40;
-  if (!Number.isInteger(size) || size <= 0)
-    throw new RangeError(`chunkText: size must be a positive integer (got ${size})`);
-  if (!Number.isInteger(overlap) || overlap < 0 || overlap >= size) {
-    throw new RangeError(`chunkText: overlap must be an integer in [0, size) (got ${overlap} for size ${size})`);
+export function checkVectors(
+  fn: string,
+  embedder: Embedder,
+  vectors: unknown,
+  count: number,
+  dimensions: number,
+): number[][] {
+  if (embedder.dimensions !== dimensions) {
+    throw new TenantDbError(
+      'INVALID_INPUT',
+      `${fn}: the embedder ${embedder.model} makes ${embedder.dimensions}-dimensional vectors; the knowledge tables hold ${dimensions}.`,
+    );
   }
-  const words = text.split(/\s+/).filter((w) => w !== '');
-  const chunks: string[] = [];
-  for (let start = 0; start < words.length; start += size - overlap) {
-    chunks.push(words.slice(start, start + size).join(' '));
-    if (start + size >= words.length) break;
+  if (!Array.isArray(vectors) || vectors.length !== count) {
+    throw new TenantDbError(
+      'INVALID_INPUT',
+      `${fn}: the embedder ${embedder.model} returned ${Array.isArray(vectors) ? vectors.length : 'no'} vectors for ${count} texts.`,
+    );
   }
-  return chunks;
+  vectors.forEach((v: unknown, i) => {
+    if (!Array.isArray(v) || v.length !== dimensions || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new TenantDbError(
+        'INVALID_INPUT',
+        `${fn}: vector ${i} from ${embedder.model} is not ${dimensions} finite numbers (got ${Array.isArray(v) ? `${v.length} values` : typeof v}).`,
+      );
+    }
+  });
+  return vectors as number[][];
 }

@@ -7,6 +7,9 @@ import { tenantReference, tenantTable } from '../contract/tenant-table.ts';
 /** Embedding width (Voyage multimodal-3, as in the seed). */
 export const EMBEDDING_DIMENSIONS = 1024;
 
+/** The model of vectors stored before models were recorded: the local embedder's. */
+const FIRST_MODEL = sql`'tenantdb-local-hash-v1'`;
+
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 type KnowledgeMetadata = { source?: string; url?: string; author?: string; tags?: string[] };
@@ -18,6 +21,11 @@ export const knowledgeDocuments = tenantTable(
     content: text('content').notNull(),
     category: text('category'),
     source: text('source'),
+    /**
+     * Not written by tenantdb: search ranks documents through their chunks (a document is as
+     * relevant as its best chunk), and a whole document often exceeds a model's input limit.
+     * Kept from seed 004 for applications that store their own document vectors; unindexed.
+     */
     embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }),
     metadata: jsonb('metadata').$type<KnowledgeMetadata>().notNull().default({}),
   },
@@ -35,13 +43,19 @@ export const knowledgeChunks = tenantTable(
     position: integer('position').notNull(),
     content: text('content').notNull(),
     embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    /** The model that produced `embedding`: search compares vectors of one model only. */
+    embeddingModel: text('embedding_model').notNull().default(FIRST_MODEL),
     tsv: tsvector('tsv').generatedAlwaysAs(sql`to_tsvector('english'::regconfig, content)`),
-    metadata: jsonb('metadata').$type<{ chunkSize?: number; overlapSize?: number }>().notNull().default({}),
+    metadata: jsonb('metadata')
+      .$type<{ chunkSize?: number; overlapSize?: number; words?: number }>()
+      .notNull()
+      .default({}),
   },
   {
     extra: (t) => [
       tenantReference(t, t.documentId, knowledgeDocuments),
       index('knowledge_chunks_tenant_document_idx').on(t.tenantId, t.documentId, t.position),
+      index('knowledge_chunks_tenant_model_idx').on(t.tenantId, t.embeddingModel),
       index('knowledge_chunks_embedding_idx')
         .using('hnsw', t.embedding.op('vector_cosine_ops'))
         .with({ m: 16, ef_construction: 64 }),
@@ -78,6 +92,7 @@ export const globalKnowledgeChunks = globalTable(
     position: integer('position').notNull(),
     content: text('content').notNull(),
     embedding: vector('embedding', { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    embeddingModel: text('embedding_model').notNull().default(FIRST_MODEL),
     tsv: tsvector('tsv').generatedAlwaysAs(sql`to_tsvector('english'::regconfig, content)`),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

@@ -1,6 +1,6 @@
 /** Knowledge: the tenant's documents and the platform-wide documents, ingested through the knowledge module. */
 import { count } from 'drizzle-orm';
-import { ingestDocument, ingestGlobalDocument } from '../../knowledge/index.ts';
+import { addDocument, addGlobalDocument } from '../../knowledge/index.ts';
 import { globalKnowledgeDocuments } from '../../schema/knowledge.ts';
 import type { SystemScope } from '../../tenancy/index.ts';
 import { GLOBAL_KNOWLEDGE } from '../data/global-knowledge.ts';
@@ -13,11 +13,11 @@ import type { SampleTenant } from './tenant.ts';
 export async function seedKnowledge(scope: SeedScope, spec: SampleTenantSpec, tenant: SampleTenant): Promise<number> {
   let rows = 0;
   for (const k of spec.knowledge) {
-    const { chunkCount } = await ingestDocument(scope, {
-      ...k,
-      chunking: CHUNKING,
-      metadata: { source: k.source, author: tenant.people[0]?.name, tags: [k.category] },
-    });
+    const { chunkCount } = await addDocument(
+      scope,
+      { ...k, metadata: { source: k.source, author: tenant.people[0]?.name, tags: [k.category] } },
+      { chunking: CHUNKING },
+    );
     rows += 1 + chunkCount;
   }
   return rows;
@@ -29,11 +29,11 @@ export async function seedGlobalKnowledge(system: SystemScope): Promise<number> 
     const [existing] = await tx.select({ n: count() }).from(globalKnowledgeDocuments);
     if ((existing?.n ?? 0) > 0) return 0;
     for (const k of GLOBAL_KNOWLEDGE) {
-      await ingestGlobalDocument(inner, {
-        ...k,
-        chunking: CHUNKING,
-        metadata: { source: 'tenantdb', tags: [k.category] },
-      });
+      await addGlobalDocument(
+        inner,
+        { ...k, metadata: { source: 'tenantdb', tags: [k.category] } },
+        { chunking: CHUNKING },
+      );
     }
     return GLOBAL_KNOWLEDGE.length;
   });
