@@ -46,7 +46,7 @@ describe('npm start (the demo)', () => {
     expect(summary?.[2]).toBe(summary?.[1]);
     expect(summary?.[3]).toBe('0');
     // The attempts are verify's attack catalogue, each in three contexts, plus the application layer's.
-    const attempts = result.stdout.slice(result.stdout.indexOf('5. Cross-tenant attempts'));
+    const attempts = result.stdout.slice(result.stdout.indexOf('6. Cross-tenant attempts'));
     const rows = attempts.split('\n').map((l) => l.trim().split(/\s{2,}/));
     for (const attack of ATTACKS) {
       for (const context of ["Bob's own (Acme)", 'no context', 'injected tenant id']) {
@@ -68,7 +68,7 @@ describe('npm start (the demo)', () => {
     // each admin's own context, and no foreign row; every global table has rows.
     const section = result.stdout.slice(
       result.stdout.indexOf("4. Rows per tenant (as each tenant's admin, under RLS)"),
-      result.stdout.indexOf('5. Cross-tenant attempts'),
+      result.stdout.indexOf('5. Knowledge'),
     );
     expect(section).toMatch(/every one with rows for every tenant; 0 foreign rows seen\./);
     const cells = (name: string) =>
@@ -86,6 +86,20 @@ describe('npm start (the demo)', () => {
     for (const { name } of globalTables()) expect(Number(cells(name)?.[0]), name).toBeGreaterThan(0);
     expect(cells('tenants')?.slice(1)).toEqual(['1', '1', '1']);
     expect(cells('accounts')?.slice(1)).toEqual(['no access', 'no access', 'no access']);
+    // Knowledge: each tenant's question finds its own document first; nothing of another tenant.
+    const knowledge = result.stdout.slice(
+      result.stdout.indexOf('5. Knowledge'),
+      result.stdout.indexOf('6. Cross-tenant attempts'),
+    );
+    for (const [tenant, title] of [
+      ['Acme Corporation', 'Pricing and packaging 2025'],
+      ['Tech Startup Inc', 'ADR-014: Extract billing from the monolith'],
+      ['Healthcare Co', 'HIPAA compliance checklist'],
+    ]) {
+      const row = knowledge.split('\n').find((l) => l.trim().startsWith(tenant as string));
+      expect(row?.trim().split(/\s{2,}/)[2], tenant).toBe(title);
+    }
+    expect(knowledge).toMatch(/\d+ results, 0 from another tenant's documents\./);
   });
 });
 

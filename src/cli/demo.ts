@@ -1,4 +1,5 @@
 import { crossTenantAttempts, rowsPerTenant, visibility } from '../demo/isolation-demo.ts';
+import { knowledgeSearches } from '../demo/knowledge-demo.ts';
 import { seedSampleData } from '../demo/sample-data.ts';
 import { migrate } from '../migrate/migrator.ts';
 import type { CliOptions } from './args.ts';
@@ -7,8 +8,8 @@ import { renderTable } from './table.ts';
 
 /**
  * `tenantdb demo` (what `npm start` runs): migrate, seed the sample tenants of seed 002, then
- * show what each user sees, how many rows of every table each tenant's admin sees, and the
- * outcome of every cross-tenant attempt. Exit 0 only when every attempt was refused and nobody
+ * show what each user sees, how many rows of every table each tenant's admin sees, one knowledge
+ * search per tenant, and the outcome of every cross-tenant attempt. Exit 0 only when every attempt was refused and nobody
  * saw a foreign row.
  */
 export async function demoCommand(options: CliOptions): Promise<number> {
@@ -68,7 +69,25 @@ export async function demoCommand(options: CliOptions): Promise<number> {
       ),
     );
 
-    console.log('\n5. Cross-tenant attempts by Bob (Acme) against Tech Startup\n');
+    console.log(
+      '\n5. Knowledge: one hybrid search per tenant (vector + full text, fused by rank), as its admin, over\n' +
+        '   its own documents and the global knowledge\n',
+    );
+    const searches = await knowledgeSearches(db, sample);
+    console.log(
+      indent(
+        renderTable(
+          ['tenant', 'question', 'best result', 'from', 'score', 'snippet'],
+          searches.map((r) => [r.tenant, r.question, r.title, r.source, r.score, r.snippet]),
+        ),
+      ),
+    );
+    const foreignResults = searches.reduce((n, r) => n + r.foreign, 0);
+    console.log(
+      `\n   ${searches.reduce((n, r) => n + r.results, 0)} results, ${foreignResults} from another tenant's documents.`,
+    );
+
+    console.log('\n6. Cross-tenant attempts by Bob (Acme) against Tech Startup\n');
     const attempts = await crossTenantAttempts(db, sample);
     const database = attempts.filter((a) => a.layer === 'database');
     const application = attempts.filter((a) => a.layer === 'application');
@@ -97,7 +116,8 @@ export async function demoCommand(options: CliOptions): Promise<number> {
       ),
     );
     const refused = attempts.filter((a) => a.refused).length;
-    const leaks = attempts.length - refused + seen.reduce((n, r) => n + r.foreignRows, 0) + foreignRows;
+    const leaks =
+      attempts.length - refused + seen.reduce((n, r) => n + r.foreignRows, 0) + foreignRows + foreignResults;
     console.log(`\n${attempts.length} cross-tenant attempts, ${refused} refused, ${leaks} leaks.`);
     return leaks === 0 ? 0 : 1;
   });

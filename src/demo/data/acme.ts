@@ -95,6 +95,7 @@ export const acme: SampleTenantSpec = {
       ],
     ],
   },
+  question: 'contractor discount on Pro orders',
   knowledge: [
     {
       title: 'Pricing and packaging 2025',

@@ -62,6 +62,7 @@ export const healthcare: SampleTenantSpec = {
       ['assistant', 'Two: the SMS reminder provider and the new transcription service both lack a signed BAA.'],
     ],
   },
+  question: 'encrypt laptops with patient information',
   knowledge: [
     {
       title: 'HIPAA compliance checklist',

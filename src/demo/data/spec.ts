@@ -34,4 +34,6 @@ export interface SampleTenantSpec {
   widget: { name: string; greeting: string; primaryColor: string; hosts: string[]; chat: Chat };
   meeting: { title: string; description: string; chat: Chat };
   knowledge: { title: string; category: string; source: string; content: string }[];
+  /** What the demo asks the tenant's knowledge (a hybrid search). */
+  question: string;
 }

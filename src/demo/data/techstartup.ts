@@ -74,6 +74,7 @@ export const techstartup: SampleTenantSpec = {
       ['assistant', 'Net revenue retention, burn multiple and the time from signup to first insight.'],
     ],
   },
+  question: 'why extract billing from the monolith',
   knowledge: [
     {
       title: 'ADR-014: Extract billing from the monolith',
