@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { globalTables, tenantTables } from '../src/index.ts';
+import { createDatabase, globalTables, provisionTenant, tenantTables, type Database } from '../src/index.ts';
+import { systemOf } from './helpers/tenants.ts';
 import { ATTACKS } from '../src/verify/index.ts';
 import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
 
@@ -144,6 +145,68 @@ describe('tenantdb CLI', () => {
       expect(second.stdout).toContain('kept Acme Corporation');
       expect(second.stdout).toContain('nothing to do');
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('knowledge ingest: a directory or JSON Lines into one tenant, with progress; bad input writes nothing', async () => {
+    const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/tenantdb-ingest-`);
+    const server = isServer ? await createTestDatabase() : undefined;
+    const target = server ? ['--url', server.url as string] : ['--data-dir', `${dir}/db`];
+    const open = async <T>(fn: (db: Database) => Promise<T>): Promise<T> => {
+      if (server) return fn(server.db);
+      const db = await createDatabase({ dataDir: `${dir}/db` });
+      try {
+        return await fn(db);
+      } finally {
+        await db.close();
+      }
+    };
+    try {
+      if (!server) expect(run('node', [bin, 'migrate', ...target]).code).toBe(0);
+      const tenantId = await open(
+        async (db) => (await provisionTenant(systemOf(db), { name: 'Ingest', slug: `ingest-${Date.now()}` })).tenant.id,
+      );
+      mkdirSync(`${dir}/docs`);
+      writeFileSync(`${dir}/docs/refunds.md`, '# Refund policy\n\nRefunds take a week. A receipt is required.\n');
+      writeFileSync(`${dir}/docs/shipping.txt`, 'Shipping is free above 150 dollars.\n');
+      writeFileSync(`${dir}/docs/ignored.png`, 'not a document');
+      const lines = Array.from({ length: 120 }, (_, i) =>
+        JSON.stringify({ title: `Note ${i}`, content: `Note number ${i}.` }),
+      );
+      writeFileSync(`${dir}/notes.jsonl`, `${lines.join('\n')}\n`);
+      writeFileSync(`${dir}/bad.jsonl`, `${lines[0]}\n{"title": "no content"}\n`);
+      const fromDir = run('node', [bin, 'knowledge', 'ingest', `${dir}/docs`, '--tenant', tenantId, ...target]);
+      expect(fromDir.code, fromDir.stderr).toBe(0);
+      expect(fromDir.stdout).toContain('done: 2 documents, 2 chunks');
+      const fromJsonl = run('node', [
+        bin,
+        'knowledge',
+        'ingest',
+        `${dir}/notes.jsonl`,
+        '--tenant',
+        tenantId,
+        ...target,
+      ]);
+      expect(fromJsonl.code, fromJsonl.stderr).toBe(0);
+      // Not a terminal: a progress line per tenth, and one at the end.
+      expect(fromJsonl.stderr).toContain('ingested 120/120 (100%)');
+      const bad = run('node', [bin, 'knowledge', 'ingest', `${dir}/bad.jsonl`, '--tenant', tenantId, ...target]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/INVALID_INPUT: addDocuments: content is required.*\(document 1\)/);
+      expect(run('node', [bin, 'knowledge', 'ingest', `${dir}/docs`, ...target]).stderr).toContain('--tenant');
+      expect(run('node', [bin, 'knowledge', 'frob', ...target]).stderr).toContain('usage: tenantdb knowledge ingest');
+      const titles = await open((db) =>
+        db.rawQuery<{ title: string }>('select title from knowledge_documents where tenant_id = $1 order by title', [
+          tenantId,
+        ]),
+      );
+      expect(titles.length).toBe(122);
+      expect(titles.map((r) => r.title)).toEqual(expect.arrayContaining(['Refund policy', 'shipping', 'Note 0']));
+    } finally {
+      await server?.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -6,6 +6,12 @@ export interface CliOptions {
   dataDir: string | undefined;
   json: boolean;
   help: boolean;
+  /** Words after the command (`knowledge ingest <path>` → ['ingest', '<path>']). */
+  args: string[];
+  /** `--tenant ID`: the tenant a tenant-scoped command works for. */
+  tenant: string | undefined;
+  /** `--global`: the platform-wide knowledge instead of a tenant's (system scope). */
+  global: boolean;
 }
 
 /** Flags first, then environment (DATABASE_URL, TENANTDB_DATA_DIR). */
@@ -16,6 +22,9 @@ export function parseArgs(argv: string[]): CliOptions {
     dataDir: process.env.TENANTDB_DATA_DIR || undefined,
     json: false,
     help: false,
+    args: [],
+    tenant: undefined,
+    global: false,
   };
   let commandSeen = false;
   for (let i = 0; i < argv.length; i++) {
@@ -30,13 +39,16 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (arg === '--data-dir') options.dataDir = value();
     else if (arg.startsWith('--data-dir=')) options.dataDir = arg.slice(11);
     else if (arg === '--json') options.json = true;
+    else if (arg === '--tenant') options.tenant = value();
+    else if (arg.startsWith('--tenant=')) options.tenant = arg.slice(9);
+    else if (arg === '--global') options.global = true;
     else if (arg === '--help' || arg === '-h') options.help = true;
     else if (arg.startsWith('-'))
       throw new ConfigError('CONFIG_INVALID', `unknown option ${arg} (see tenantdb --help)`);
     else if (!commandSeen) {
       options.command = arg;
       commandSeen = true;
-    } else throw new ConfigError('CONFIG_INVALID', `unexpected argument ${arg}`);
+    } else options.args.push(arg);
   }
   return options;
 }

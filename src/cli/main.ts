@@ -7,6 +7,8 @@ import { seedCommand } from './seed.ts';
 import { verifyCommand } from './verify.ts';
 import { doctorCommand } from './doctor.ts';
 import { distributeCommand } from './distribute.ts';
+import { knowledgeCommand } from './knowledge.ts';
+import { ConfigError } from '../errors.ts';
 
 const HELP = `tenantdb — multi-tenant PostgreSQL with Row-Level Security
 
@@ -20,11 +22,15 @@ Commands:
   verify    prove isolation: catalogue lints and a live attack probe (rolled back); exit 1 on any failure
   doctor    server version and CVE fix, extensions, roles and grants, migrations applied and not drifted
   distribute  Citus: global tables as reference tables, tenant tables by tenant_id (co-located); idempotent
+  knowledge ingest <dir|file.jsonl|file> --tenant ID | --global
+            chunk, embed and store documents (.md/.txt files, or JSON Lines of { title, content, … })
 
 Options:
   --url URL        PostgreSQL server (default: $DATABASE_URL; without either: embedded PGlite)
   --data-dir DIR   PGlite data directory for a persistent embedded database (default: in memory)
   --json           machine-readable output where supported
+  --tenant ID      the tenant of a tenant-scoped command (knowledge ingest)
+  --global         the platform-wide knowledge instead of a tenant's (system scope)
 `;
 
 const COMMANDS: Record<string, (options: ReturnType<typeof parseArgs>) => Promise<number>> = {
@@ -35,7 +41,11 @@ const COMMANDS: Record<string, (options: ReturnType<typeof parseArgs>) => Promis
   verify: verifyCommand,
   doctor: doctorCommand,
   distribute: distributeCommand,
+  knowledge: knowledgeCommand,
 };
+
+/** Commands that take words after their name. */
+const WITH_ARGUMENTS = new Set(['knowledge']);
 
 async function main(argv: string[]): Promise<number> {
   const options = parseArgs(argv);
@@ -48,6 +58,9 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stdout.write(HELP);
     return 0;
+  }
+  if (options.args.length > 0 && !WITH_ARGUMENTS.has(options.command)) {
+    throw new ConfigError('CONFIG_INVALID', `unexpected argument ${options.args[0]}`);
   }
   return command(options);
 }
