@@ -85,7 +85,7 @@ describe('client shape', () => {
     expect(typeof tenant.tables.conversations.findMany).toBe('function');
     // Modules are under their namespaces.
     expect(Object.keys(tenant.apiKeys).sort()).toEqual(['issue', 'revoke']);
-    expect(Object.keys(tenant.rbac).sort()).toEqual(['assignRole', 'can', 'createRole', 'require']);
+    expect(Object.keys(tenant.rbac).sort()).toEqual(['assignRole', 'can', 'createRole', 'listMembers', 'require']);
     expect(Object.keys(tenant.secrets).sort()).toEqual(['getConnectorCredentials', 'setConnectorCredentials']);
     for (const verb of ['query', 'run', 'transaction'] as const) expect(typeof tenant[verb]).toBe('function');
   });

@@ -260,6 +260,14 @@ describe.skipIf(isCitus)('(b) a table made by hand', () => {
 it.skipIf(isCitus)(
   '(c) a plain pgTable, neither tenant-scoped nor declared global: table.declared-global, until declared',
   async () => {
+    // On PGlite a fresh instance: PGlite 0.4 panics (ERRORDATA_STACK_SIZE exceeded) after some
+    // thousands of caught errors in one instance, and the verify runs above refuse about 900
+    // attacks each (see the closing note of issue 10).
+    if (backend === 'pglite') {
+      db = await createDatabase({ embedded: true, schema });
+      opened.push(db);
+      await migrate(db, { migrationsFolder: MIGRATIONS });
+    }
     // The user's migrations folder: the notes migration and drizzle-kit's DDL for `settings`.
     const folder = mkdtempSync(`${tmpdir()}/tenantdb-own-`);
     try {

@@ -61,17 +61,16 @@ async function runPipeline<T>(
       const serializer = options?.serializers?.[type] ?? client.serializers[type];
       return serializer ? serializer(value) : String(value);
     });
-    const second = await client.execProtocolStream(
-      concat([
-        serialize.bind({ values }),
-        serialize.describe({ type: 'P' }),
-        serialize.execute({}),
-        ...suffix.flatMap(run),
-        serialize.sync(),
-      ]),
-      { syncToFs: false },
-    );
+    const batch = concat([
+      serialize.bind({ values }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      ...suffix.flatMap(run),
+      serialize.sync(),
+    ]);
+    // This batch ends with the Sync: once it is sent the pipeline is ended, whatever its outcome.
     synced = true;
+    const second = await client.execProtocolStream(batch, { syncToFs: false });
     const [result] = parse.parseResults(second, client.parsers, options);
     if (result === undefined) throw new Error('PGlite returned no result for the statement');
     return result as Results<T>;
