@@ -3,10 +3,14 @@ ALTER TABLE "knowledge_chunks" ADD COLUMN "embedding_model" text DEFAULT 'tenant
 CREATE INDEX "knowledge_chunks_tenant_model_idx" ON "knowledge_chunks" USING btree ("tenant_id","embedding_model");--> statement-breakpoint
 -- Knowledge search's HNSW settings for one query, transaction-local: pgvector 0.8's iterative
 -- index scan (a filtered HNSW scan that goes on until it has enough rows, instead of returning
--- fewer than k), the candidate list size and the scan's bound. Stand-alone SET LOCAL, as in
--- open_context (the form Citus forwards to its workers), formatted from typed integer arguments.
--- Hand-written.
-CREATE OR REPLACE FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer)
+-- fewer than k), the candidate list size and the scan's bound; relaxed_order, since search ranks
+-- the list by distance itself. With p_prefer_index the planner is steered to the HNSW scan
+-- (enable_sort off): from ef_search 60 on, measured on 50,000 chunks, it chose the tenant index
+-- and a sort of the tenant's 8,000 rows (31 ms) over the index scan (3.4 ms, recall 0.99).
+-- Stand-alone SET LOCAL, as in open_context (the form Citus forwards to its workers), formatted
+-- from typed arguments. Hand-written.
+CREATE OR REPLACE FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer,
+    p_prefer_index boolean)
   RETURNS void
   LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
   AS $$
@@ -17,10 +21,13 @@ BEGIN
       USING ERRCODE = '22023';
   END IF;
   EXECUTE pg_catalog.format(
-    'SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = %s; SET LOCAL hnsw.max_scan_tuples = %s',
+    'SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %s; SET LOCAL hnsw.max_scan_tuples = %s',
     p_ef_search, p_max_scan_tuples);
+  IF p_prefer_index THEN
+    SET LOCAL enable_sort = off;
+  END IF;
 END $$;
 --> statement-breakpoint
-REVOKE ALL ON FUNCTION tenantdb.vector_search_settings(integer, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION tenantdb.vector_search_settings(integer, integer, boolean) FROM PUBLIC;
 --> statement-breakpoint
-GRANT EXECUTE ON FUNCTION tenantdb.vector_search_settings(integer, integer) TO tenantdb_app, tenantdb_system;
+GRANT EXECUTE ON FUNCTION tenantdb.vector_search_settings(integer, integer, boolean) TO tenantdb_app, tenantdb_system;

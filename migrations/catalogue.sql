@@ -1570,8 +1570,8 @@ GRANT EXECUTE ON FUNCTION tenantdb.touch_updated_at() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO tenantdb_system;
-GRANT EXECUTE ON FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer) TO tenantdb_app;
-GRANT EXECUTE ON FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer) TO tenantdb_system;
+GRANT EXECUTE ON FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer, p_prefer_index boolean) TO tenantdb_app;
+GRANT EXECUTE ON FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer, p_prefer_index boolean) TO tenantdb_system;
 
 -- triggers
 
@@ -2123,7 +2123,7 @@ BEGIN
   );
 END $function$;
 
-CREATE OR REPLACE FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer)
+CREATE OR REPLACE FUNCTION tenantdb.vector_search_settings(p_ef_search integer, p_max_scan_tuples integer, p_prefer_index boolean)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'pg_temp'
@@ -2135,6 +2135,9 @@ BEGIN
       USING ERRCODE = '22023';
   END IF;
   EXECUTE pg_catalog.format(
-    'SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = %s; SET LOCAL hnsw.max_scan_tuples = %s',
+    'SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %s; SET LOCAL hnsw.max_scan_tuples = %s',
     p_ef_search, p_max_scan_tuples);
+  IF p_prefer_index THEN
+    SET LOCAL enable_sort = off;
+  END IF;
 END $function$;

@@ -4,7 +4,9 @@
  * bad input. The isolation of search is shown failing when the tenant policy is removed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TenantContext } from '../../src/index.ts';
+import { sql } from 'drizzle-orm';
+import { withTenantContext, type TenantContext } from '../../src/index.ts';
+import { rowsOf } from '../../src/db/rows.ts';
 import {
   addDocument,
   addGlobalDocument,
@@ -87,6 +89,12 @@ describe('search', () => {
     expect(results.every((r) => r.global || !r.content.includes('Globex'))).toBe(true);
     const forced = await search(tenantOf(db, a), { embedding: probe, k: 20 }, { strategy: 'hnsw' });
     expect(forced.results.some((r) => r.documentId === secretDoc)).toBe(false);
+    // The HNSW path's planner steer ends with the search: the caller's transaction keeps its settings.
+    const after = await withTenantContext(db, a, async (tx, scope) => {
+      await search(scope, { embedding: probe }, { strategy: 'hnsw' });
+      return rowsOf<{ s: string }>(await tx.execute(sql`select current_setting('enable_sort') as s`))[0]?.s;
+    });
+    expect(after).toBe('on');
     const own = await search(tenantOf(db, b), { text: 'Globex confidential', k: 3, includeGlobal: false });
     expect(own.results.map((r) => r.documentId)).toEqual([secretDoc]);
     // Tenants read global knowledge but cannot write it.
