@@ -1563,6 +1563,8 @@ GRANT EXECUTE ON FUNCTION tenantdb.open_context(p_tenant uuid, p_user uuid, p_sw
 GRANT EXECUTE ON FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.refresh_context() TO tenantdb_app;
+GRANT EXECUTE ON FUNCTION tenantdb.reset_vector_search() TO tenantdb_app;
+GRANT EXECUTE ON FUNCTION tenantdb.reset_vector_search() TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.restrict_writes(p_table regclass, p_name text, p_check text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.secure_global_table(p_table regclass, p_app_commands text[]) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.secure_tenant_table(p_table regclass, p_commands text[]) TO PUBLIC;
@@ -2035,6 +2037,16 @@ BEGIN
   RETURN tenantdb.open_context(tenantdb.current_tenant_id(), tenantdb.current_user_id(), false);
 END $function$;
 
+CREATE OR REPLACE FUNCTION tenantdb.reset_vector_search()
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  SET LOCAL enable_sort TO DEFAULT;
+  SET LOCAL jit TO DEFAULT;
+END $function$;
+
 CREATE OR REPLACE FUNCTION tenantdb.restrict_writes(p_table regclass, p_name text, p_check text)
  RETURNS void
  LANGUAGE plpgsql
@@ -2139,5 +2151,6 @@ BEGIN
     p_ef_search, p_max_scan_tuples);
   IF p_prefer_index THEN
     SET LOCAL enable_sort = off;
+    SET LOCAL jit = off;
   END IF;
 END $function$;

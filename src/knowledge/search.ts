@@ -238,7 +238,7 @@ export async function search(
         from hits x order by x.score desc, x.id`),
     );
     // The planner steer must not outlive the search in the caller's transaction.
-    if (strategy === 'hnsw') await tx.execute(sql`set local enable_sort to default`);
+    if (strategy === 'hnsw') await tx.execute(sql`select tenantdb.reset_vector_search()`);
     return {
       strategy,
       tenantChunks,

@@ -89,12 +89,15 @@ describe('search', () => {
     expect(results.every((r) => r.global || !r.content.includes('Globex'))).toBe(true);
     const forced = await search(tenantOf(db, a), { embedding: probe, k: 20 }, { strategy: 'hnsw' });
     expect(forced.results.some((r) => r.documentId === secretDoc)).toBe(false);
-    // The HNSW path's planner steer ends with the search: the caller's transaction keeps its settings.
-    const after = await withTenantContext(db, a, async (tx, scope) => {
+    // The HNSW path's planner steer (enable_sort, jit) ends with the search: the caller's
+    // transaction keeps its own settings.
+    const settings = sql`select current_setting('enable_sort') || ' ' || coalesce(current_setting('jit', true), '') as s`;
+    const [before, after] = await withTenantContext(db, a, async (tx, scope) => {
+      const first = rowsOf<{ s: string }>(await tx.execute(settings))[0]?.s;
       await search(scope, { embedding: probe }, { strategy: 'hnsw' });
-      return rowsOf<{ s: string }>(await tx.execute(sql`select current_setting('enable_sort') as s`))[0]?.s;
+      return [first, rowsOf<{ s: string }>(await tx.execute(settings))[0]?.s];
     });
-    expect(after).toBe('on');
+    expect(after).toBe(before);
     const own = await search(tenantOf(db, b), { text: 'Globex confidential', k: 3, includeGlobal: false });
     expect(own.results.map((r) => r.documentId)).toEqual([secretDoc]);
     // Tenants read global knowledge but cannot write it.
