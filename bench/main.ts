@@ -23,8 +23,9 @@ import {
   type ScalingResult,
   type ScenarioResult,
 } from './report.ts';
-import { SCENARIOS } from './scenarios/index.ts';
+import { SCENARIOS, STANDALONE_SCENARIOS } from './scenarios/index.ts';
 import type { Scenario } from './scenarios/scenario.ts';
+import type { StandaloneResult } from './scenarios/standalone.ts';
 
 /** A scaling data set's tenant count: 10 / 1,000 / 10,000 at scale ≥ 1, shrunk below (at least 10). */
 function scalingTenants(base: number, scale: number): number {
@@ -130,7 +131,17 @@ async function run(options: BenchOptions, backend: Backend): Promise<void> {
     for (const { bench } of open.values()) await bench.close();
   }
 
-  const report: Report = {
+  // Stand-alone scenarios open their own databases, after the others' are closed.
+  const standalone: StandaloneResult[] = [];
+  for (const scenario of STANDALONE_SCENARIOS) {
+    if (!options.scenarios.includes(scenario.name) || (backend.kind === 'pglite' && scenario.serverOnly === true)) {
+      continue;
+    }
+    standalone.push(await scenario.run({ backend, ...options }));
+    if (version === 'unknown') version = standalone[standalone.length - 1]?.serverVersion ?? version;
+  }
+
+  const report: Report & { standalone: StandaloneResult[] } = {
     date: localDate(startedAt),
     startedAt: startedAt.toISOString(),
     wallSeconds: Math.round((performance.now() - started) / 100) / 10,
@@ -157,12 +168,16 @@ async function run(options: BenchOptions, backend: Backend): Promise<void> {
     scenarios: results,
     scaling: scaling(results),
     explain: results.map((r) => ({ scenario: r.name, ok: r.explain.ok, summary: r.explain.summary })),
+    standalone,
   };
   const files = await writeResults(report);
-  process.stdout.write(`\n${renderTable(report)}\n\n${renderExplain(report)}\n\n`);
+  if (results.length > 0) process.stdout.write(`\n${renderTable(report)}\n\n${renderExplain(report)}\n\n`);
+  for (const r of standalone) process.stdout.write(`\n${r.text}\n\n`);
   const judged = results.filter((r) => r.met !== null);
-  const met = judged.filter((r) => r.met).length + (report.scaling?.met ? 1 : 0);
-  const total = judged.length + (report.scaling ? 1 : 0);
+  const standaloneTargets = standalone.flatMap((r) => r.targets);
+  const met =
+    judged.filter((r) => r.met).length + (report.scaling?.met ? 1 : 0) + standaloneTargets.filter((t) => t.met).length;
+  const total = judged.length + (report.scaling ? 1 : 0) + standaloneTargets.length;
   process.stdout.write(
     `targets met: ${met}/${total}; ${backend.kind} ${version}, ${os.cpus().length} cpus, node ${process.version}, ` +
       `concurrency ${options.concurrency}, ${options.duration} s per side; wall time ${format(report.wallSeconds)} s\n` +
