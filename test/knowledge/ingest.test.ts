@@ -275,4 +275,36 @@ describe('updateDocument, removeDocument, addDocuments', () => {
     expect(await codeOf(addDocuments(tenantOf(db, b), [...docs, { title: '', content: 'x' }]))).toBe('INVALID_INPUT');
     expect((await stored(b.tenantId)).documents.length).toBe(before);
   });
+
+  it("records the embedding's cost event with the document, in its transaction", async () => {
+    const priced: Embedder = {
+      model: 'priced-model',
+      dimensions: 1024,
+      embed: async (texts) => ({
+        vectors: (await localEmbedder.embed(texts)).vectors,
+        usage: { model: 'priced-model', provider: 'test', tokens: 7 * texts.length, costUsd: '0.000123', calls: 1 },
+      }),
+    };
+    const costs = () =>
+      withSystemContext(
+        db,
+        (tx) =>
+          tx.execute(sql`select service::text, cost_usd::text as cost, tokens_used as tokens, metadata->>'model' as model
+            from cost_events where tenant_id = ${a.tenantId} and metadata->>'model' = 'priced-model'`),
+        { reason: 'test: read costs' },
+      ).then((r) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows));
+    const result = await addDocument(tenantOf(db, a), pricing, { embedder: priced });
+    expect(result.usage?.costUsd).toBe('0.000123');
+    expect(await costs()).toEqual([
+      { service: 'embedding', cost: '0.000123', tokens: 7 * result.chunkCount, model: 'priced-model' },
+    ]);
+    // A failing caller rolls the cost event back with the document.
+    await expect(
+      withTenantContext(db, a, async (_tx, scope) => {
+        await addDocument(scope, pricing, { embedder: priced });
+        throw new Error('caller fails');
+      }),
+    ).rejects.toThrow('caller fails');
+    expect(await costs()).toHaveLength(1);
+  });
 });
