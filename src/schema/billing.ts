@@ -34,7 +34,7 @@ export const costSummaries = tenantTable(
   {
     periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }).notNull(),
     periodEnd: timestamp('period_end', { withTimezone: true, mode: 'date' }).notNull(),
-    totalCostUsd: numeric('total_cost_usd', { precision: 14, scale: 4 }).notNull(),
+    totalCostUsd: numeric('total_cost_usd', { precision: 16, scale: 6 }).notNull(),
     breakdown: jsonb('breakdown')
       .$type<Partial<Record<(typeof costService.enumValues)[number], string>>>()
       .notNull()
@@ -49,7 +49,7 @@ export const budgetAlerts = tenantTable(
   'budget_alerts',
   {
     threshold: numeric('threshold', { precision: 12, scale: 2 }).notNull(),
-    currentSpend: numeric('current_spend', { precision: 14, scale: 4 }).notNull(),
+    currentSpend: numeric('current_spend', { precision: 16, scale: 6 }).notNull(),
     period: budgetPeriod('period').notNull().default('monthly'),
     severity: alertSeverity('severity').notNull().default('warning'),
     notificationsSent: integer('notifications_sent').notNull().default(0),

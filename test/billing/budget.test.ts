@@ -50,8 +50,8 @@ describe('checkBudget', () => {
       notify: { recipients: ['billing@a.test'], channels: ['email'] },
     });
     expect(raised.map((r) => [r.threshold, r.currentSpend, r.severity, r.period])).toEqual([
-      ['5.00', '8.5000', 'warning', 'monthly'],
-      ['8.00', '8.5000', 'warning', 'monthly'],
+      ['5.00', '8.500000', 'warning', 'monthly'],
+      ['8.00', '8.500000', 'warning', 'monthly'],
     ]);
     expect(raised[0]?.metadata).toEqual({ recipients: ['billing@a.test'], channels: ['email'] });
     expect(raised.every((r) => r.tenantId === a.tenantId && !r.resolved)).toBe(true);
@@ -59,7 +59,7 @@ describe('checkBudget', () => {
     expect(await checkBudget(tenantOf(db, a), { since })).toEqual([]);
     await spend(a, '1.500000');
     const over = await checkBudget(tenantOf(db, a), { since });
-    expect(over.map((r) => [r.threshold, r.currentSpend, r.severity])).toEqual([['10.00', '10.0000', 'critical']]);
+    expect(over.map((r) => [r.threshold, r.currentSpend, r.severity])).toEqual([['10.00', '10.000000', 'critical']]);
     expect(await storedAlerts(a.tenantId)).toHaveLength(3);
   });
 
@@ -131,7 +131,7 @@ describe('checkBudget', () => {
     // A's unresolved alerts do not stop B's own: B raises its 50% once it spends.
     await spend(b, '5.000000');
     const raisedForB = await checkBudget(tenantOf(db, b), { since });
-    expect(raisedForB.map((r) => [r.threshold, r.currentSpend])).toEqual([['5.00', '5.0000']]);
+    expect(raisedForB.map((r) => [r.threshold, r.currentSpend])).toEqual([['5.00', '5.000000']]);
     expect(await tenantOf(db, b).tables.budgetAlerts.count()).toBe(1);
   });
 });

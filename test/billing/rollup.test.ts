@@ -44,13 +44,33 @@ describe('rollupCosts', () => {
     expect(
       weeks.map((w) => [w.periodStart.toISOString(), w.periodEnd.toISOString(), w.totalCostUsd, w.eventCount]),
     ).toEqual([
-      ['2025-06-02T00:00:00.000Z', '2025-06-09T00:00:00.000Z', '0.3000', 3],
-      ['2025-06-09T00:00:00.000Z', '2025-06-16T00:00:00.000Z', '1.2500', 1],
+      ['2025-06-02T00:00:00.000Z', '2025-06-09T00:00:00.000Z', '0.300001', 3],
+      ['2025-06-09T00:00:00.000Z', '2025-06-16T00:00:00.000Z', '1.250000', 1],
     ]);
     expect(weeks[0]?.breakdown).toEqual({ llm: '0.300000', embedding: '0.000001' });
     expect(weeks[1]?.breakdown).toEqual({ vision: '1.250000' });
     expect(weeks.every((w) => w.tenantId === a.tenantId)).toBe(true);
     expect(await storedSummaries(a.tenantId)).toHaveLength(2);
+  });
+
+  it('keeps totals exact to the micro-dollar: 1,000 events of 0.000001 sum to 0.001000', async () => {
+    const a = await ownerContext(db, 'Rollup micro');
+    const at = new Date('2025-06-04T12:00:00Z');
+    await recordCosts(
+      tenantOf(db, a),
+      Array.from({ length: 1000 }, (_, i) => ({
+        service: i % 2 === 0 ? ('llm' as const) : ('embedding' as const),
+        costUsd: '0.000001',
+        occurredAt: at,
+      })),
+    );
+    const [week] = await rollupCosts(tenantOf(db, a));
+    expect([week?.totalCostUsd, week?.eventCount, week?.breakdown]).toEqual([
+      '0.001000',
+      1000,
+      { llm: '0.000500', embedding: '0.000500' },
+    ]);
+    expect((await storedSummaries(a.tenantId)).map((s) => s.totalCostUsd)).toEqual(['0.001000']);
   });
 
   it('is safe to repeat: a second run replaces the weeks it covers', async () => {
@@ -63,8 +83,8 @@ describe('rollupCosts', () => {
     await rollupCosts(tenantOf(db, a));
     const stored = await storedSummaries(a.tenantId);
     expect(stored.map((s) => [s.totalCostUsd, s.eventCount])).toEqual([
-      ['1.0000', 4],
-      ['1.2500', 1],
+      ['1.000001', 4],
+      ['1.250000', 1],
     ]);
     expect(stored[0]?.breakdown).toEqual({ llm: '1.000000', embedding: '0.000001' });
     // Nothing to roll up: nothing written.
@@ -99,7 +119,7 @@ describe('rollupCosts', () => {
     ]);
     const bWeeks = await rollupCosts(tenantOf(db, b));
     expect(bWeeks.map((w) => [w.totalCostUsd, w.eventCount, w.breakdown])).toEqual([
-      ['9.0000', 1, { livekit: '9.000000' }],
+      ['9.000000', 1, { livekit: '9.000000' }],
     ]);
     // A's summaries of the same week are untouched (B's replace step is limited to B).
     expect(await storedSummaries(a.tenantId)).toEqual(aWeeks);
