@@ -1569,6 +1569,7 @@ GRANT EXECUTE ON FUNCTION tenantdb.restrict_writes(p_table regclass, p_name text
 GRANT EXECUTE ON FUNCTION tenantdb.secure_global_table(p_table regclass, p_app_commands text[]) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.secure_tenant_table(p_table regclass, p_commands text[]) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.touch_updated_at() TO PUBLIC;
+GRANT EXECUTE ON FUNCTION tenantdb.track_conversation_cost() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO tenantdb_system;
@@ -1595,6 +1596,7 @@ CREATE TRIGGER enforce_max_connectors BEFORE INSERT ON public.connectors FOR EAC
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.connectors FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.conversations FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_events FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
+CREATE TRIGGER track_conversation_cost AFTER INSERT OR DELETE OR UPDATE OF cost_usd, conversation_id ON public.cost_events FOR EACH ROW EXECUTE FUNCTION tenantdb.track_conversation_cost();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_summaries FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.global_knowledge_documents FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.knowledge_chunks FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
@@ -2112,6 +2114,23 @@ CREATE OR REPLACE FUNCTION tenantdb.touch_updated_at()
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$ BEGIN NEW.updated_at := pg_catalog.now(); RETURN NEW; END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.track_conversation_cost()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.conversation_id IS NOT NULL THEN
+    UPDATE public.conversations SET total_cost_usd = total_cost_usd - OLD.cost_usd
+      WHERE tenant_id = OLD.tenant_id AND id = OLD.conversation_id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.conversation_id IS NOT NULL THEN
+    UPDATE public.conversations SET total_cost_usd = total_cost_usd + NEW.cost_usd
+      WHERE tenant_id = NEW.tenant_id AND id = NEW.conversation_id;
+  END IF;
+  RETURN NULL;
+END $function$;
 
 CREATE OR REPLACE FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text)
  RETURNS boolean

@@ -86,6 +86,7 @@ export const conversations = tenantTable(
     meetingId: uuid('meeting_id'),
     personalityId: uuid('personality_id'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    /** The sum of the conversation's cost events, kept by the database (trigger track_conversation_cost). */
     totalCostUsd: numeric('total_cost_usd', { precision: 14, scale: 6 }).notNull().default('0'),
     endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
   },

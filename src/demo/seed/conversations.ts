@@ -55,11 +55,8 @@ export async function seedConversations(
     // Model usage of each assistant answer (micro-dollars), which also becomes a cost event.
     const usage = messageUsage(thread.messages, rand);
     const answers = usage.filter((u) => u.micros > 0);
-    const convo = await scope.tables.conversations.insert({
-      ...thread.values,
-      totalCostUsd: usd(answers.reduce((sum, u) => sum + u.micros, 0)),
-      createdAt: thread.at,
-    });
+    // total_cost_usd is kept by the database from the conversation's cost events (seedBilling).
+    const convo = await scope.tables.conversations.insert({ ...thread.values, createdAt: thread.at });
     rows += 1;
     if (thread.messages.length > 0) {
       const messages = await scope.tables.messages.insert(
