@@ -89,6 +89,7 @@ export {
   checkBudget,
   checkMoney,
   fromMicros,
+  recordCost,
   recordCosts,
   rollupCosts,
   toMicros,

@@ -88,3 +88,17 @@ export async function recordCosts(scope: TenantScope, events: readonly CostEvent
   if (rows.length === 0) return [];
   return tenant.transaction((tx) => tx.insert(costEvents).values(rows).returning());
 }
+
+/**
+ * Records one cost event (recordCosts with one event): checked before any SQL, and the
+ * conversation's running total moves with it in the same statement.
+ *
+ * @example
+ * const event = await recordCost(tenant, { service: 'embedding', costUsd: '0.000130', tokensUsed: 1300 });
+ */
+export async function recordCost(scope: TenantScope, event: CostEventInput): Promise<CostEvent> {
+  requireTenantScope(scope, 'recordCost');
+  const [row] = await recordCosts(scope, [event]);
+  if (row === undefined) throw new Error('insert into cost_events returned no row');
+  return row;
+}

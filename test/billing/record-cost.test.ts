@@ -1,7 +1,7 @@
 /** recordCosts: cost events for the scope's tenant, exact money, checked before any SQL. */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordCosts, type CostEventInput } from '../../src/billing/index.ts';
+import { recordCost, recordCosts, type CostEventInput } from '../../src/billing/index.ts';
 import { withSystemContext, withTenantContext, type TenantContext } from '../../src/index.ts';
 import { costEvents } from '../../src/schema/index.ts';
 import { createTestDatabase, type TestDatabase, type TestDb } from '../helpers/backend.ts';
@@ -115,5 +115,25 @@ describe('recordCosts', () => {
     const seenByB = await tenantOf(db, b).tables.costEvents.findMany();
     expect(seenByB.length).toBeGreaterThan(0);
     expect(seenByB.every((r) => r.tenantId === b.tenantId)).toBe(true);
+  });
+});
+
+describe('recordCost', () => {
+  it('records one event and returns its row; bad input is INVALID_INPUT with nothing written', async () => {
+    const before = (await storedEvents(b.tenantId)).length;
+    const row = await recordCost(tenantOf(db, b), { service: 'embedding', costUsd: '0.000130', tokensUsed: 1300 });
+    expect([row.tenantId, row.service, row.costUsd, row.tokensUsed]).toEqual([
+      b.tenantId,
+      'embedding',
+      '0.000130',
+      1300,
+    ]);
+    expect(await codeOf(tenantOf(db, b).billing.recordCost({ service: 'llm', costUsd: 0.1 as never }))).toBe(
+      'INVALID_INPUT',
+    );
+    expect(await codeOf(recordCost(systemOf(db) as never, { service: 'llm', costUsd: '0.1' }))).toBe(
+      'TENANT_CONTEXT_MISSING',
+    );
+    expect((await storedEvents(b.tenantId)).length).toBe(before + 1);
   });
 });
