@@ -115,15 +115,16 @@ describe('search', () => {
     expect(local.results.every((r) => !r.global)).toBe(true);
   });
 
-  it('returns k rows for a small tenant even when HNSW alone would not (exact below EXACT_LIMIT)', async () => {
-    // A's 2 chunks among every tenant's: the exact list has both.
-    const { results } = await search(tenantOf(db, a), {
+  it('a small tenant is searched exactly: every one of its chunks, whatever the other tenants hold', async () => {
+    // A's 2 chunks among every tenant's: below EXACT_LIMIT the strategy is exact, and the list has both.
+    const { results, strategy, tenantChunks } = await search(tenantOf(db, a), {
       embedding: embed('anything at all'),
       k: 2,
       includeGlobal: false,
     });
-    expect(results).toHaveLength(2);
-    expect(EXACT_LIMIT).toBeGreaterThan(0);
+    expect([strategy, tenantChunks]).toEqual(['exact', 2]);
+    expect(tenantChunks).toBeLessThanOrEqual(EXACT_LIMIT);
+    expect(results.map((r) => r.title).sort()).toEqual(['Pricing', 'Security']);
   });
 
   it('compares vectors of the query model only; the re-embed job moves every chunk to a new model', async () => {
