@@ -147,7 +147,10 @@ CREATE TABLE public.budget_alerts (
   resolved_at timestamp with time zone,
   metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  updated_at timestamp with time zone NOT NULL DEFAULT now()
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  threshold_percent smallint NOT NULL DEFAULT 100,
+  period_start timestamp with time zone NOT NULL,
+  notification_pending boolean NOT NULL DEFAULT true
 );
 
 CREATE TABLE public.business_profiles (
@@ -212,6 +215,22 @@ CREATE TABLE public.cost_events (
   updated_at timestamp with time zone NOT NULL DEFAULT now()
 );
 
+CREATE TABLE public.cost_period_totals (
+  tenant_id uuid NOT NULL DEFAULT tenantdb.current_tenant_id(),
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  period public.budget_period NOT NULL,
+  period_start timestamp with time zone NOT NULL,
+  period_end timestamp with time zone NOT NULL,
+  time_zone text NOT NULL,
+  spend numeric(16,6) NOT NULL DEFAULT '0'::numeric,
+  breakdown jsonb NOT NULL DEFAULT '{}'::jsonb,
+  event_count integer NOT NULL DEFAULT 0,
+  version bigint NOT NULL DEFAULT 1,
+  dirty boolean NOT NULL DEFAULT true,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now()
+);
+
 CREATE TABLE public.cost_summaries (
   tenant_id uuid NOT NULL DEFAULT tenantdb.current_tenant_id(),
   id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -221,7 +240,9 @@ CREATE TABLE public.cost_summaries (
   breakdown jsonb NOT NULL DEFAULT '{}'::jsonb,
   event_count integer NOT NULL DEFAULT 0,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  updated_at timestamp with time zone NOT NULL DEFAULT now()
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  period public.budget_period NOT NULL DEFAULT 'weekly'::public.budget_period,
+  source_version bigint NOT NULL DEFAULT 0
 );
 
 CREATE TABLE public.global_knowledge_chunks (
@@ -409,7 +430,9 @@ CREATE TABLE public.usage_snapshots (
   storage_bytes bigint NOT NULL DEFAULT 0,
   metadata jsonb,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  updated_at timestamp with time zone NOT NULL DEFAULT now()
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  messages integer NOT NULL DEFAULT 0,
+  active_users integer NOT NULL DEFAULT 0
 );
 
 CREATE TABLE public.users (
@@ -505,6 +528,8 @@ ALTER TABLE public.conversations ADD CONSTRAINT conversations_widget_id_fkey FOR
 ALTER TABLE public.cost_events ADD CONSTRAINT cost_events_conversation_id_fkey FOREIGN KEY (tenant_id, conversation_id) REFERENCES public.conversations(tenant_id, id) ON DELETE SET NULL (conversation_id);
 ALTER TABLE public.cost_events ADD CONSTRAINT cost_events_pkey PRIMARY KEY (tenant_id, id);
 ALTER TABLE public.cost_events ADD CONSTRAINT cost_events_tenant_id_tenants_id_fk FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+ALTER TABLE public.cost_period_totals ADD CONSTRAINT cost_period_totals_pkey PRIMARY KEY (tenant_id, id);
+ALTER TABLE public.cost_period_totals ADD CONSTRAINT cost_period_totals_tenant_id_tenants_id_fk FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
 ALTER TABLE public.cost_summaries ADD CONSTRAINT cost_summaries_pkey PRIMARY KEY (tenant_id, id);
 ALTER TABLE public.cost_summaries ADD CONSTRAINT cost_summaries_tenant_id_tenants_id_fk FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
 ALTER TABLE public.global_knowledge_chunks ADD CONSTRAINT global_knowledge_chunks_document_id_global_knowledge_documents_ FOREIGN KEY (document_id) REFERENCES public.global_knowledge_documents(id) ON DELETE CASCADE;
@@ -571,8 +596,9 @@ CREATE INDEX audit_logs_tenant_actor_idx ON public.audit_logs USING btree (tenan
 CREATE INDEX audit_logs_tenant_created_idx ON public.audit_logs USING btree (tenant_id, created_at);
 CREATE INDEX audit_logs_tenant_resource_idx ON public.audit_logs USING btree (tenant_id, resource, resource_id);
 CREATE INDEX auth_sessions_user_idx ON public.auth_sessions USING btree (user_id);
+CREATE INDEX budget_alerts_pending_idx ON public.budget_alerts USING btree (tenant_id) WHERE notification_pending;
+CREATE INDEX budget_alerts_tenant_created_idx ON public.budget_alerts USING btree (tenant_id, created_at, id);
 CREATE INDEX budget_alerts_tenant_resolved_idx ON public.budget_alerts USING btree (tenant_id, resolved);
-CREATE INDEX budget_alerts_tenant_triggered_idx ON public.budget_alerts USING btree (tenant_id, triggered_at);
 CREATE INDEX connectors_tenant_provider_idx ON public.connectors USING btree (tenant_id, provider);
 CREATE INDEX connectors_tenant_status_idx ON public.connectors USING btree (tenant_id, status);
 CREATE INDEX conversations_tenant_created_idx ON public.conversations USING btree (tenant_id, created_at, id);
@@ -581,7 +607,7 @@ CREATE INDEX conversations_tenant_widget_idx ON public.conversations USING btree
 CREATE INDEX cost_events_tenant_conversation_idx ON public.cost_events USING btree (tenant_id, conversation_id);
 CREATE INDEX cost_events_tenant_occurred_idx ON public.cost_events USING btree (tenant_id, occurred_at);
 CREATE INDEX cost_events_tenant_service_occurred_idx ON public.cost_events USING btree (tenant_id, service, occurred_at);
-CREATE INDEX cost_summaries_tenant_period_idx ON public.cost_summaries USING btree (tenant_id, period_start, period_end);
+CREATE INDEX cost_period_totals_dirty_idx ON public.cost_period_totals USING btree (period, tenant_id, period_start) WHERE dirty;
 CREATE INDEX global_knowledge_chunks_document_idx ON public.global_knowledge_chunks USING btree (document_id, "position");
 CREATE INDEX global_knowledge_chunks_embedding_idx ON public.global_knowledge_chunks USING hnsw (embedding public.vector_cosine_ops) WITH (m='16', ef_construction='64');
 CREATE INDEX global_knowledge_chunks_tsv_idx ON public.global_knowledge_chunks USING gin (tsv);
@@ -592,7 +618,8 @@ CREATE INDEX knowledge_chunks_tsv_idx ON public.knowledge_chunks USING gin (tsv)
 CREATE INDEX knowledge_documents_tenant_category_idx ON public.knowledge_documents USING btree (tenant_id, category);
 CREATE INDEX member_roles_tenant_role_idx ON public.member_roles USING btree (tenant_id, role_id);
 CREATE INDEX messages_conversation_created_idx ON public.messages USING btree (tenant_id, conversation_id, created_at, id);
-CREATE INDEX module_insights_tenant_created_idx ON public.module_insights USING btree (tenant_id, created_at);
+CREATE INDEX module_insights_tenant_created_idx ON public.module_insights USING btree (tenant_id, created_at, id);
+CREATE INDEX module_insights_tenant_module_created_idx ON public.module_insights USING btree (tenant_id, module_slug, created_at, id);
 CREATE INDEX module_insights_tenant_module_idx ON public.module_insights USING btree (tenant_id, module_slug);
 CREATE INDEX module_insights_tenant_severity_idx ON public.module_insights USING btree (tenant_id, severity);
 CREATE INDEX tasks_tenant_connector_idx ON public.tasks USING btree (tenant_id, connector_id);
@@ -611,13 +638,17 @@ CREATE UNIQUE INDEX api_keys_tenant_key_hash_key ON public.api_keys USING btree 
 CREATE UNIQUE INDEX audit_logs_pkey ON public.audit_logs USING btree (tenant_id, id);
 CREATE UNIQUE INDEX auth_sessions_pkey ON public.auth_sessions USING btree (session_token);
 CREATE UNIQUE INDEX budget_alerts_pkey ON public.budget_alerts USING btree (tenant_id, id);
+CREATE UNIQUE INDEX budget_alerts_tenant_period_threshold_key ON public.budget_alerts USING btree (tenant_id, period, period_start, threshold_percent);
 CREATE UNIQUE INDEX business_profiles_pkey ON public.business_profiles USING btree (tenant_id, id);
 CREATE UNIQUE INDEX business_profiles_tenant_key ON public.business_profiles USING btree (tenant_id);
 CREATE UNIQUE INDEX connectors_pkey ON public.connectors USING btree (tenant_id, id);
 CREATE UNIQUE INDEX contract_state_pkey ON tenantdb.contract_state USING btree (id);
 CREATE UNIQUE INDEX conversations_pkey ON public.conversations USING btree (tenant_id, id);
 CREATE UNIQUE INDEX cost_events_pkey ON public.cost_events USING btree (tenant_id, id);
+CREATE UNIQUE INDEX cost_period_totals_pkey ON public.cost_period_totals USING btree (tenant_id, id);
+CREATE UNIQUE INDEX cost_period_totals_tenant_period_key ON public.cost_period_totals USING btree (tenant_id, period, period_start);
 CREATE UNIQUE INDEX cost_summaries_pkey ON public.cost_summaries USING btree (tenant_id, id);
+CREATE UNIQUE INDEX cost_summaries_tenant_period_key ON public.cost_summaries USING btree (tenant_id, period, period_start);
 CREATE UNIQUE INDEX global_knowledge_chunks_pkey ON public.global_knowledge_chunks USING btree (id);
 CREATE UNIQUE INDEX global_knowledge_documents_pkey ON public.global_knowledge_documents USING btree (id);
 CREATE UNIQUE INDEX global_tables_pkey ON tenantdb.global_tables USING btree (table_name);
@@ -667,6 +698,7 @@ ALTER TABLE public.business_profiles ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL 
 ALTER TABLE public.connectors ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE public.cost_events ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.cost_period_totals ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE public.cost_summaries ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE public.global_knowledge_chunks ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 ALTER TABLE public.global_knowledge_documents ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
@@ -1020,6 +1052,23 @@ CREATE POLICY cost_events_writable_insert ON public.cost_events AS RESTRICTIVE F
   WITH CHECK (( SELECT tenantdb.current_member_can_write() AS current_member_can_write));
 
 CREATE POLICY cost_events_writable_update ON public.cost_events AS RESTRICTIVE FOR UPDATE TO PUBLIC
+  USING (true)
+  WITH CHECK (( SELECT tenantdb.current_member_can_write() AS current_member_can_write));
+
+CREATE POLICY cost_period_totals_select ON public.cost_period_totals AS PERMISSIVE FOR SELECT TO tenantdb_app
+  USING (true);
+
+CREATE POLICY cost_period_totals_tenant_isolation ON public.cost_period_totals AS RESTRICTIVE FOR ALL TO PUBLIC
+  USING ((tenant_id = ( SELECT tenantdb.current_tenant_id() AS current_tenant_id)))
+  WITH CHECK ((tenant_id = ( SELECT tenantdb.current_tenant_id() AS current_tenant_id)));
+
+CREATE POLICY cost_period_totals_writable_delete ON public.cost_period_totals AS RESTRICTIVE FOR DELETE TO PUBLIC
+  USING (( SELECT tenantdb.current_member_can_write() AS current_member_can_write));
+
+CREATE POLICY cost_period_totals_writable_insert ON public.cost_period_totals AS RESTRICTIVE FOR INSERT TO PUBLIC
+  WITH CHECK (( SELECT tenantdb.current_member_can_write() AS current_member_can_write));
+
+CREATE POLICY cost_period_totals_writable_update ON public.cost_period_totals AS RESTRICTIVE FOR UPDATE TO PUBLIC
   USING (true)
   WITH CHECK (( SELECT tenantdb.current_member_can_write() AS current_member_can_write));
 
@@ -1486,6 +1535,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.conversations TO tenantdb_a
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.conversations TO tenantdb_system;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.cost_events TO tenantdb_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.cost_events TO tenantdb_system;
+GRANT SELECT ON TABLE public.cost_period_totals TO tenantdb_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.cost_period_totals TO tenantdb_system;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.cost_summaries TO tenantdb_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.cost_summaries TO tenantdb_system;
 GRANT SELECT ON TABLE public.global_knowledge_chunks TO tenantdb_app;
@@ -1597,6 +1648,7 @@ CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.connectors FOR EACH ROW 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.conversations FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_events FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER track_conversation_cost AFTER INSERT OR DELETE OR UPDATE OF cost_usd, conversation_id ON public.cost_events FOR EACH ROW EXECUTE FUNCTION tenantdb.track_conversation_cost();
+CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_period_totals FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_summaries FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.global_knowledge_documents FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.knowledge_chunks FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();

@@ -63,7 +63,9 @@ export const moduleInsights = tenantTable(
   {
     extra: (t) => [
       index('module_insights_tenant_module_idx').on(t.tenantId, t.moduleSlug),
-      index('module_insights_tenant_created_idx').on(t.tenantId, t.createdAt),
+      // Keyset pagination on (created_at, id), newest first: all insights, and one module's.
+      index('module_insights_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+      index('module_insights_tenant_module_created_idx').on(t.tenantId, t.moduleSlug, t.createdAt, t.id),
       index('module_insights_tenant_severity_idx').on(t.tenantId, t.severity),
     ],
   },
@@ -75,6 +77,10 @@ export const usageSnapshots = tenantTable(
   {
     date: date('date', { mode: 'string' }).notNull(),
     apiCalls: integer('api_calls').notNull().default(0),
+    /** Messages written that day. */
+    messages: integer('messages').notNull().default(0),
+    /** Distinct users active that day. */
+    activeUsers: integer('active_users').notNull().default(0),
     tokensUsed: bigint('tokens_used', { mode: 'number' }).notNull().default(0),
     storageBytes: bigint('storage_bytes', { mode: 'number' }).notNull().default(0),
     metadata: jsonb('metadata').$type<Record<string, unknown>>(),
