@@ -1578,6 +1578,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.widgets TO tenantdb_system;
 GRANT SELECT ON TABLE tenantdb.global_tables TO tenantdb_system;
 GRANT SELECT ON TABLE tenantdb.migrations TO tenantdb_app;
 GRANT SELECT, INSERT ON TABLE tenantdb.system_context_log TO tenantdb_system;
+GRANT EXECUTE ON FUNCTION tenantdb.add_amounts(p_a jsonb, p_b jsonb) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION tenantdb.apply_cost_deltas(p_deltas jsonb) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.audit_logs_immutable() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.audit_row() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.audit_row() TO tenantdb_system;
@@ -1597,6 +1599,7 @@ GRANT EXECUTE ON FUNCTION tenantdb.current_user_id() TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.declare_global_table(p_table regclass, p_reason text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.enforce_limit() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.ensure_write_policies(p_table regclass) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION tenantdb.evaluate_budget(p_tenant uuid, p_monthly numeric, p_settings jsonb, p_period public.budget_period, p_start timestamp with time zone, p_old numeric, p_new numeric) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.has_permission(p_resource text, p_action text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.has_permission(p_resource text, p_action text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.has_permission(p_resource text, p_action text) TO tenantdb_system;
@@ -1613,14 +1616,17 @@ GRANT EXECUTE ON FUNCTION tenantdb.narrow_set_null(p_table regclass, p_constrain
 GRANT EXECUTE ON FUNCTION tenantdb.open_context(p_tenant uuid, p_user uuid, p_switch_role boolean) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text) TO tenantdb_system;
+GRANT EXECUTE ON FUNCTION tenantdb.reevaluate_budgets(p_tenant uuid) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.refresh_context() TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.reset_vector_search() TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.reset_vector_search() TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.restrict_writes(p_table regclass, p_name text, p_check text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.secure_global_table(p_table regclass, p_app_commands text[]) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.secure_tenant_table(p_table regclass, p_commands text[]) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION tenantdb.time_zone_of(p_settings jsonb) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.touch_updated_at() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.track_conversation_cost() TO PUBLIC;
+GRANT EXECUTE ON FUNCTION tenantdb.track_cost_periods() TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text) TO tenantdb_system;
@@ -1648,6 +1654,9 @@ CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.connectors FOR EACH ROW 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.conversations FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_events FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER track_conversation_cost AFTER INSERT OR DELETE OR UPDATE OF cost_usd, conversation_id ON public.cost_events FOR EACH ROW EXECUTE FUNCTION tenantdb.track_conversation_cost();
+CREATE TRIGGER track_cost_periods_delete AFTER DELETE ON public.cost_events REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION tenantdb.track_cost_periods();
+CREATE TRIGGER track_cost_periods_insert AFTER INSERT ON public.cost_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tenantdb.track_cost_periods();
+CREATE TRIGGER track_cost_periods_update AFTER UPDATE ON public.cost_events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION tenantdb.track_cost_periods();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_period_totals FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.cost_summaries FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.global_knowledge_documents FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
@@ -1674,6 +1683,64 @@ CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.widgets FOR 
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.widgets FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 
 -- functions
+
+CREATE OR REPLACE FUNCTION tenantdb.add_amounts(p_a jsonb, p_b jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+    SELECT COALESCE(jsonb_object_agg(k, (COALESCE((p_a ->> k)::numeric, 0) + COALESCE((p_b ->> k)::numeric, 0))::text), '{}'::jsonb)
+    FROM (SELECT jsonb_object_keys(p_a) UNION SELECT jsonb_object_keys(p_b)) AS keys(k)
+  $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.apply_cost_deltas(p_deltas jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v_tenant record;
+  v_tz text;
+  g record;
+  v_new numeric;
+BEGIN
+  FOR v_tenant IN
+    SELECT t.id, t.max_monthly_spend, t.settings FROM public.tenants t
+    WHERE t.id IN (SELECT DISTINCT (e ->> 't')::uuid FROM jsonb_array_elements(p_deltas) AS e)
+    ORDER BY t.id
+  LOOP
+    v_tz := tenantdb.time_zone_of(v_tenant.settings);
+    FOR g IN
+      WITH d AS (
+        SELECT (e ->> 'at')::timestamptz AS at, e ->> 's' AS service, (e ->> 'a')::numeric AS amount, (e ->> 'n')::integer AS n
+        FROM jsonb_array_elements(p_deltas) AS e WHERE (e ->> 't')::uuid = v_tenant.id
+      ), per_service AS (
+        SELECT p.period, p.unit, date_trunc(p.unit, d.at, v_tz) AS start, d.service, sum(d.amount) AS amount, sum(d.n) AS n
+        FROM d CROSS JOIN (VALUES ('daily', 'day'), ('weekly', 'week'), ('monthly', 'month')) AS p(period, unit)
+        GROUP BY 1, 2, 3, 4
+      )
+      SELECT period, unit, start, sum(amount) AS amount, sum(n)::integer AS n,
+             jsonb_object_agg(service, amount::text) AS breakdown
+      FROM per_service GROUP BY 1, 2, 3 ORDER BY 1, 3
+    LOOP
+      INSERT INTO public.cost_period_totals AS c
+          (tenant_id, period, period_start, period_end, time_zone, spend, event_count, breakdown)
+        VALUES (v_tenant.id, g.period::public.budget_period, g.start,
+                ((g.start AT TIME ZONE v_tz) + ('1 ' || g.unit)::interval) AT TIME ZONE v_tz,
+                v_tz, g.amount, g.n, g.breakdown)
+        ON CONFLICT (tenant_id, period, period_start) DO UPDATE
+          SET spend = c.spend + excluded.spend, event_count = c.event_count + excluded.event_count,
+              breakdown = tenantdb.add_amounts(c.breakdown, excluded.breakdown),
+              version = c.version + 1, dirty = true
+        RETURNING c.spend INTO v_new;
+      PERFORM tenantdb.evaluate_budget(v_tenant.id, v_tenant.max_monthly_spend, v_tenant.settings,
+                                       g.period::public.budget_period, g.start, v_new - g.amount, v_new);
+    END LOOP;
+  END LOOP;
+END $function$;
+ALTER FUNCTION tenantdb.apply_cost_deltas(p_deltas jsonb) OWNER TO tenantdb_system;
 
 CREATE OR REPLACE FUNCTION tenantdb.audit_logs_immutable()
  RETURNS trigger
@@ -1860,6 +1927,68 @@ BEGIN
     PERFORM tenantdb.restrict_writes(p_table, 'writable', 'tenantdb.current_member_can_write()');
   END IF;
 END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.evaluate_budget(p_tenant uuid, p_monthly numeric, p_settings jsonb, p_period public.budget_period, p_start timestamp with time zone, p_old numeric, p_new numeric)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v_budget numeric;
+  v_percent integer;
+  v_amount numeric(12, 2);
+  v_severity public.alert_severity;
+  v_alert uuid;
+BEGIN
+  v_budget := CASE p_period
+    WHEN 'monthly' THEN p_monthly
+    ELSE NULLIF(p_settings #>> ARRAY['billing', 'budgets', p_period::text], '')::numeric
+  END;
+  IF v_budget IS NULL THEN
+    -- No budget (any more): nothing can be over it.
+    UPDATE public.budget_alerts SET resolved = true, resolved_at = now()
+      WHERE tenant_id = p_tenant AND period = p_period AND period_start = p_start AND NOT resolved;
+    RETURN;
+  END IF;
+  IF p_new > p_old AND p_old >= v_budget AND COALESCE((p_settings #>> '{billing,hardLimit}')::boolean, false) THEN
+    RAISE EXCEPTION 'tenant % is over its % budget (% of % USD spent since %): recording more cost is refused',
+      p_tenant, p_period, p_old, v_budget, p_start
+      USING ERRCODE = 'TD012',
+            HINT = 'The hard limit is on. Raise the budget (setBudget) or turn the hard limit off; nothing was recorded.';
+  END IF;
+  v_severity := CASE WHEN p_new >= v_budget THEN 'critical' ELSE 'warning' END;
+  FOR v_percent IN
+    SELECT DISTINCT x::integer FROM jsonb_array_elements_text(COALESCE(p_settings #> '{billing,thresholds}', '[50, 80, 100]')) AS x
+    ORDER BY 1
+  LOOP
+    v_amount := round(v_budget * v_percent / 100, 2);
+    IF p_new >= v_amount THEN
+      v_alert := NULL;
+      INSERT INTO public.budget_alerts AS a
+          (tenant_id, period, period_start, threshold_percent, threshold, current_spend, severity, notification_pending)
+        VALUES (p_tenant, p_period, p_start, v_percent, v_amount, p_new, v_severity, true)
+        ON CONFLICT (tenant_id, period, period_start, threshold_percent) DO UPDATE
+          SET resolved = false, resolved_at = NULL, severity = excluded.severity, threshold = excluded.threshold,
+              current_spend = excluded.current_spend, notification_pending = true,
+              triggered_at = CASE WHEN a.resolved THEN excluded.triggered_at ELSE a.triggered_at END
+          -- Only a change is written (and notified): re-opened, escalated or de-escalated, a moved budget.
+          WHERE a.resolved OR a.severity <> excluded.severity OR a.threshold <> excluded.threshold
+        RETURNING a.id INTO v_alert;
+      IF v_alert IS NOT NULL THEN
+        PERFORM pg_notify('tenantdb_budget_alert', json_build_object(
+          'tenantId', p_tenant, 'alertId', v_alert, 'period', p_period, 'periodStart', p_start,
+          'thresholdPercent', v_percent, 'threshold', v_amount, 'spend', p_new, 'budget', v_budget,
+          'severity', v_severity)::text);
+      END IF;
+    ELSE
+      UPDATE public.budget_alerts SET resolved = true, resolved_at = now(), current_spend = p_new
+        WHERE tenant_id = p_tenant AND period = p_period AND period_start = p_start
+          AND threshold_percent = v_percent AND NOT resolved;
+    END IF;
+  END LOOP;
+END $function$;
+ALTER FUNCTION tenantdb.evaluate_budget(p_tenant uuid, p_monthly numeric, p_settings jsonb, p_period public.budget_period, p_start timestamp with time zone, p_old numeric, p_new numeric) OWNER TO tenantdb_system;
 
 CREATE OR REPLACE FUNCTION tenantdb.has_permission(p_resource text, p_action text)
  RETURNS boolean
@@ -2080,6 +2209,35 @@ BEGIN
   RETURN true;
 END $function$;
 
+CREATE OR REPLACE FUNCTION tenantdb.reevaluate_budgets(p_tenant uuid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v_tenant record;
+  v_tz text;
+  p record;
+  v_start timestamptz;
+  v_spend numeric;
+BEGIN
+  SELECT t.id, t.max_monthly_spend, t.settings INTO v_tenant FROM public.tenants t WHERE t.id = p_tenant;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  v_tz := tenantdb.time_zone_of(v_tenant.settings);
+  FOR p IN SELECT * FROM (VALUES ('daily', 'day'), ('monthly', 'month'), ('weekly', 'week')) AS x(period, unit) LOOP
+    v_start := date_trunc(p.unit, now(), v_tz);
+    SELECT c.spend INTO v_spend FROM public.cost_period_totals c
+      WHERE c.tenant_id = p_tenant AND c.period = p.period::public.budget_period AND c.period_start = v_start;
+    v_spend := COALESCE(v_spend, 0);
+    PERFORM tenantdb.evaluate_budget(p_tenant, v_tenant.max_monthly_spend, v_tenant.settings,
+                                     p.period::public.budget_period, v_start, v_spend, v_spend);
+  END LOOP;
+END $function$;
+ALTER FUNCTION tenantdb.reevaluate_budgets(p_tenant uuid) OWNER TO tenantdb_system;
+
 CREATE OR REPLACE FUNCTION tenantdb.refresh_context()
  RETURNS text
  LANGUAGE plpgsql
@@ -2161,6 +2319,13 @@ BEGIN
   EXECUTE format('CREATE TRIGGER touch_updated_at BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at()', p_table);
 END $function$;
 
+CREATE OR REPLACE FUNCTION tenantdb.time_zone_of(p_settings jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$ SELECT COALESCE(NULLIF(p_settings ->> 'timeZone', ''), 'UTC') $function$;
+
 CREATE OR REPLACE FUNCTION tenantdb.touch_updated_at()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2183,6 +2348,35 @@ BEGIN
   END IF;
   RETURN NULL;
 END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.track_cost_periods()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v_deltas jsonb;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT jsonb_agg(jsonb_build_object('t', tenant_id, 'at', occurred_at, 's', service, 'a', cost_usd, 'n', 1))
+      INTO v_deltas FROM new_rows;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT jsonb_agg(jsonb_build_object('t', tenant_id, 'at', occurred_at, 's', service, 'a', -cost_usd, 'n', -1))
+      INTO v_deltas FROM old_rows;
+  ELSE
+    SELECT jsonb_agg(x) INTO v_deltas FROM (
+      SELECT jsonb_build_object('t', tenant_id, 'at', occurred_at, 's', service, 'a', -cost_usd, 'n', -1) FROM old_rows
+      UNION ALL
+      SELECT jsonb_build_object('t', tenant_id, 'at', occurred_at, 's', service, 'a', cost_usd, 'n', 1) FROM new_rows
+    ) AS u(x);
+  END IF;
+  IF v_deltas IS NOT NULL THEN
+    PERFORM tenantdb.apply_cost_deltas(v_deltas);
+  END IF;
+  RETURN NULL;
+END $function$;
+ALTER FUNCTION tenantdb.track_cost_periods() OWNER TO tenantdb_system;
 
 CREATE OR REPLACE FUNCTION tenantdb.user_has_permission(p_user uuid, p_tenant uuid, p_resource text, p_action text)
  RETURNS boolean

@@ -20,6 +20,7 @@ export type TenantDbErrorCode =
   | 'PERMISSION_DENIED'
   | 'CROSS_TENANT_QUERY'
   | 'LIMIT_EXCEEDED'
+  | 'BUDGET_EXCEEDED'
   | 'AUDIT_APPEND_ONLY'
   | 'CROSS_TENANT_REFERENCE'
   | 'SYSTEM_CONTEXT_FORBIDDEN'
@@ -80,6 +81,14 @@ export class IsolationError extends TenantDbError {
 /** The member lacks the permission (RBAC) or is a read-only viewer. */
 export class PermissionError extends TenantDbError {
   override readonly name = 'PermissionError';
+}
+
+/**
+ * The tenant's spend in a period has reached its budget and the hard limit is on: the database
+ * refused to record more cost (whatever wrote it: the API or raw SQL). Nothing was recorded.
+ */
+export class BudgetExceededError extends TenantDbError {
+  override readonly name = 'BudgetExceededError';
 }
 
 /** A plan limit (max_users, max_connectors) would be exceeded; `limit` names it. */
@@ -171,6 +180,7 @@ const OWN_SQLSTATES: Record<string, [TenantDbErrorCode, typeof TenantDbError]> =
   TD007: ['CROSS_TENANT_QUERY', IsolationError],
   TD010: ['LIMIT_EXCEEDED', LimitError],
   TD011: ['AUDIT_APPEND_ONLY', TenantDbError],
+  TD012: ['BUDGET_EXCEEDED', BudgetExceededError],
 };
 
 // SQLSTATEs that mean the input was bad (INVALID_INPUT), with what to do about it.

@@ -50,6 +50,13 @@ export {
   validateContext,
   withSystemContext,
   withTenantContext,
+  keyset,
+  KEYSET_DEFAULT_LIMIT,
+  KEYSET_MAX_LIMIT,
+  type KeysetColumns,
+  type KeysetOptions,
+  type KeysetPage,
+  type KeysetResult,
   type NewRow,
   type OpenStatus,
   type Row,
@@ -65,7 +72,13 @@ export { tenantTable, tenantReference, tenantPredicate } from './contract/tenant
 export { globalTable } from './contract/global-table.ts';
 export { tenantTables, globalTables, type TableInfo } from './contract/registry.ts';
 export { APP_ROLE, SYSTEM_ROLE } from './contract/roles.ts';
-export { provisionTenant, addMember, setTenantStatus, type ProvisionTenantInput } from './tenants/index.ts';
+export {
+  provisionTenant,
+  addMember,
+  setTenantStatus,
+  setTenantTimeZone,
+  type ProvisionTenantInput,
+} from './tenants/index.ts';
 export {
   can,
   requirePermission,
@@ -86,21 +99,34 @@ export {
   type MasterKey,
 } from './secrets/index.ts';
 export {
-  checkBudget,
+  budgetStatus,
+  checkBudgets,
   checkMoney,
+  costSummary,
   fromMicros,
+  listBudgetAlerts,
   recordCost,
   recordCosts,
   rollupCosts,
+  setBudget,
   toMicros,
+  BUDGET_ALERT_CHANNEL,
+  type Budget,
   type BudgetAlert,
-  type CheckBudgetInput,
+  type BudgetStatus,
   type CostEvent,
   type CostEventInput,
   type CostService,
   type CostSummary,
 } from './billing/index.ts';
-export { recordUsageSnapshots, type UsageSnapshot, type UsageSnapshotInput } from './usage/index.ts';
+export {
+  recordUsageSnapshots,
+  snapshotUsage,
+  usage,
+  type UsageReport,
+  type UsageSnapshot,
+  type UsageSnapshotInput,
+} from './usage/index.ts';
 export { recordAnalyticsSnapshots, type AnalyticsSnapshot, type AnalyticsSnapshotInput } from './analytics/index.ts';
 export { recordAgentResults, type AgentResult, type AgentResultInput } from './tasks/index.ts';
 export {

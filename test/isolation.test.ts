@@ -80,13 +80,22 @@ async function makeSide(label: string): Promise<Side> {
   };
   // One row per tenant table, parents first, written as the application role.
   await withTenantContext(db, { tenantId: side.tenantId, userId: side.ownerId }, async (tx) => {
+    // Tables the application may only read (running totals kept by a trigger) get their rows
+    // from writing the others: one of those is the side's row.
+    const readOnly = tables.filter((info) => !info.commands.includes('insert'));
     for (const info of tables) {
+      if (readOnly.includes(info)) continue;
       const values = sampleRow(info.table, { parents: side.rows, userId: side.probeUserId, globals: side.globals });
       const [row] = (await tx.insert(info.table).values(values).returning()) as { id: string }[];
       side.rows.set(info.name, (row as { id: string }).id);
       // The grant policies read the member's grants from the context's settings, taken when it
       // opened: recompute them, so a role written here can be granted further down.
       await tx.execute(sql`select tenantdb.refresh_context()`);
+    }
+    for (const info of readOnly) {
+      const [row] = (await tx.select().from(info.table).limit(1)) as { id: string }[];
+      if (row === undefined) throw new Error(`no row of ${info.name} was written by writing the other tables`);
+      side.rows.set(info.name, row.id);
     }
   });
   return side;
@@ -195,6 +204,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
   const fks = tenantForeignKeys(table);
   const canUpdate = info.commands.includes('update');
   const canDelete = info.commands.includes('delete');
+  const canInsert = info.commands.includes('insert');
   const newRow = (side: Side) =>
     sampleRow(table, { parents: side.rows, userId: side.spareUserId, globals: side.globals });
   const idOf = (side: Side) => side.rows.get(name) as string;
@@ -273,7 +283,7 @@ describe.each(tables.map((info) => [info.name, info] as const))('%s', (name, inf
           const before = await countAll(table);
           await refused(
             inA((tx) => tx.insert(table).values({ ...newRow(A), tenantId: B.tenantId } as never)),
-            'TENANT_ISOLATION_VIOLATION',
+            canInsert ? 'TENANT_ISOLATION_VIOLATION' : 'PERMISSION_DENIED',
           );
           attack(true);
           expect(await countAll(table)).toBe(before);

@@ -105,18 +105,22 @@ describe('client shape', () => {
     const system = createSystemClient(db, { reason: 'scopes test: shape' });
     expect(Object.keys(system).sort()).toEqual([
       'apiKeys',
+      'billing',
       'kind',
       'knowledge',
       'reason',
       'secrets',
       'tenants',
       'transaction',
+      'usage',
     ]);
     expect(system.kind).toBe('system');
     expect(system.reason).toBe('scopes test: shape');
-    expect(Object.keys(system.tenants).sort()).toEqual(['addMember', 'provision', 'setStatus']);
+    expect(Object.keys(system.tenants).sort()).toEqual(['addMember', 'provision', 'setStatus', 'setTimeZone']);
+    expect(Object.keys(system.billing).sort()).toEqual(['checkBudgets', 'rollupCosts', 'setBudget']);
     expect(Object.keys(system.apiKeys)).toEqual(['verify']);
     expect(Object.keys(system.secrets)).toEqual(['ensureTenantDataKey']);
+    expect(Object.keys(system.usage)).toEqual(['snapshot']);
     expect(() => createSystemClient(db, { reason: ' ' })).toThrow(/reason/);
   });
 

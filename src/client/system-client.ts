@@ -1,9 +1,11 @@
 import { systemApiKeysNamespace } from '../api-keys/index.ts';
+import { systemBillingNamespace } from '../billing/index.ts';
 import type { Database, Schema } from '../db/database.ts';
 import { systemKnowledgeNamespace } from '../knowledge/index.ts';
 import { systemSecretsNamespace } from '../secrets/index.ts';
 import { createSystemScope, type SystemScope } from '../tenancy/index.ts';
 import { tenantsNamespace } from '../tenants/index.ts';
+import { systemUsageNamespace } from '../usage/index.ts';
 
 /** A system client: a system scope (pass it to any module function) with the modules' system work. */
 export interface SystemClient<TSchema extends Schema = Schema> extends SystemScope<TSchema> {
@@ -11,6 +13,8 @@ export interface SystemClient<TSchema extends Schema = Schema> extends SystemSco
   readonly apiKeys: ReturnType<typeof systemApiKeysNamespace>;
   readonly secrets: ReturnType<typeof systemSecretsNamespace>;
   readonly knowledge: ReturnType<typeof systemKnowledgeNamespace>;
+  readonly usage: ReturnType<typeof systemUsageNamespace>;
+  readonly billing: ReturnType<typeof systemBillingNamespace>;
 }
 
 /**
@@ -34,5 +38,7 @@ export function createSystemClient<TSchema extends Schema>(
     apiKeys: systemApiKeysNamespace(scope),
     secrets: systemSecretsNamespace(scope),
     knowledge: systemKnowledgeNamespace(scope),
+    usage: systemUsageNamespace(scope),
+    billing: systemBillingNamespace(scope),
   });
 }

@@ -4,6 +4,7 @@
  * seeders in `./seed` hand it to the public module APIs (knowledge, billing, usage, analytics,
  * tasks, rbac, tenants) with a scope, and implement no domain logic of their own.
  */
+import { rollupCosts } from '../billing/index.ts';
 import { createTenantClient } from '../client/tenant-client.ts';
 import { createSystemScope, withTenantContext } from '../tenancy/index.ts';
 import { SAMPLE_TENANTS } from './data/tenants.ts';
@@ -57,6 +58,9 @@ export async function seedSampleData(
     );
     result.push(tenant);
   }
+  // The cost rollup job, as cron runs it: the sample costs' days, weeks and months.
+  const rolled = await rollupCosts(system);
+  log(`cost rollup: ${rolled.map((r) => `${r.summaries} ${r.period}s`).join(', ')}`);
   const added = await seedGlobalKnowledge(system);
   log(added > 0 ? `global knowledge: ${added} documents` : 'global knowledge: kept');
   return result;

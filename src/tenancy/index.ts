@@ -18,3 +18,13 @@ export {
 export { createSystemScope, withSystemContext } from './system-context.ts';
 export type { NewRow, Row, ScopedApi, ScopedTable, TenantTableKey } from './scoped.ts';
 export { validateValues } from './validate-values.ts';
+export {
+  keyset,
+  KEYSET_COLUMN,
+  KEYSET_DEFAULT_LIMIT,
+  KEYSET_MAX_LIMIT,
+  type KeysetColumns,
+  type KeysetOptions,
+  type KeysetPage,
+  type KeysetResult,
+} from './keyset.ts';

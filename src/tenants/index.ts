@@ -1,8 +1,10 @@
-/** Tenants: provisioning, members and the lifecycle (ACTIVE, TRIAL, SUSPENDED, CANCELLED). System work. */
+/** Tenants: provisioning, members, the lifecycle (ACTIVE, TRIAL, SUSPENDED, CANCELLED) and the time zone. System work. */
 import type { SystemScope } from '../tenancy/index.ts';
 import { addMember, provisionTenant, setTenantStatus } from './provision.ts';
+import { setTenantTimeZone } from './time-zone.ts';
 
 export { addMember, provisionTenant, setTenantStatus, type ProvisionTenantInput } from './provision.ts';
+export { setTenantTimeZone } from './time-zone.ts';
 
 /** The system client's `tenants` namespace. */
 export function tenantsNamespace(scope: SystemScope) {
@@ -12,5 +14,6 @@ export function tenantsNamespace(scope: SystemScope) {
       addMember(scope, tenantId, user, role),
     setStatus: (tenantId: string, status: Parameters<typeof setTenantStatus>[2]) =>
       setTenantStatus(scope, tenantId, status),
+    setTimeZone: (tenantId: string, timeZone: string) => setTenantTimeZone(scope, tenantId, timeZone),
   };
 }

@@ -177,13 +177,37 @@ export async function probeIsolation(
     const tenantId = fixture.tenants[i] as string;
     const side: Side = { label, tenantId, rows: new Map(), counts: new Map() };
     await setContext(session, tenantId, app);
+    // Tables the application role may only read (a total kept by a trigger, say) get no sample
+    // row: they are attacked on a row of the side's tenant that writing the others produced.
+    const readOnly: ProbeTable[] = [];
     for (const table of tables) {
       if (failed.has(table.name)) continue;
+      const [grant] = await session.query<{ insert: boolean }>(
+        `SELECT has_table_privilege($1, $2, 'INSERT') AS insert`,
+        [app, table.name],
+      );
+      if (grant?.insert === false) {
+        readOnly.push(table);
+        continue;
+      }
       const row = sampleRow(table, { tenantId, parents: side.rows, globals });
       const problem = await inSavepoint(session, async () => {
         side.rows.set(table.name, await insertRow(session, table, row));
       });
       if (problem !== undefined) fail(table, whyRefused(table, row, problem, app, failed));
+    }
+    for (const table of readOnly) {
+      const [existing] = await session.query<{ v: string }>(
+        `SELECT ${quoteIdent(table.key)}::text AS v FROM ${table.name} WHERE tenant_id = $1 ORDER BY 1 LIMIT 1`,
+        [tenantId],
+      );
+      if (existing) side.rows.set(table.name, existing.v);
+      else {
+        fail(
+          table,
+          `${app} may not insert into it (no INSERT grant), and writing the other tables left no row of the probe's tenant in it to attack.`,
+        );
+      }
     }
     await session.exec('RESET ROLE');
     sides.push(side);

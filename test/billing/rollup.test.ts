@@ -1,9 +1,14 @@
-/** rollupCosts: weekly cost summaries (UTC weeks from Monday), sums in numeric, safe to repeat. */
+/**
+ * rollupCosts: the system job that writes cost_summaries per tenant and day/week/month of its time
+ * zone. Idempotent (the unique period key; a rerun writes nothing), incremental (only the periods
+ * whose running total changed), correct for late and deleted events, safe to run concurrently,
+ * and equal to a full rebuild from the events.
+ */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordCosts, rollupCosts } from '../../src/billing/index.ts';
-import { withSystemContext, withTenantContext, type TenantContext } from '../../src/index.ts';
-import { costSummaries } from '../../src/schema/index.ts';
+import { recordCosts, rollupCosts, type CostEventInput } from '../../src/billing/index.ts';
+import { setTenantTimeZone, withSystemContext, withTenantContext, type TenantContext } from '../../src/index.ts';
+import { costEvents, costSummaries } from '../../src/schema/index.ts';
 import { createTestDatabase, type TestDatabase, type TestDb } from '../helpers/backend.ts';
 import { codeOf, ownerContext, systemOf, tenantOf } from '../helpers/tenants.ts';
 
@@ -18,111 +23,171 @@ afterAll(async () => {
   await t?.dispose();
 });
 
-const storedSummaries = (tenantId: string) =>
-  withSystemContext(
-    db,
-    (tx) =>
-      tx.select().from(costSummaries).where(eq(costSummaries.tenantId, tenantId)).orderBy(costSummaries.periodStart),
-    { reason: 'test: read cost summaries' },
-  );
+const system = () => systemOf(db, 'test: rollup');
 
-/** Two weeks of events: Monday 00:00 UTC and Sunday 23:59 UTC are one week; Monday 00:00 starts the next. */
-async function recordTwoWeeks(context: TenantContext) {
-  await recordCosts(tenantOf(db, context), [
-    { service: 'llm', costUsd: '0.100000', occurredAt: new Date('2025-06-02T00:00:00Z') },
-    { service: 'llm', costUsd: '0.200000', occurredAt: new Date('2025-06-05T12:00:00Z') },
-    { service: 'embedding', costUsd: '0.000001', occurredAt: new Date('2025-06-08T23:59:59Z') },
-    { service: 'vision', costUsd: '1.250000', occurredAt: new Date('2025-06-09T00:00:00Z') },
-  ]);
-}
+const summariesOf = async (tenantId: string, period: 'daily' | 'weekly' | 'monthly') =>
+  (
+    await withSystemContext(
+      db,
+      (tx) =>
+        tx.select().from(costSummaries).where(eq(costSummaries.tenantId, tenantId)).orderBy(costSummaries.periodStart),
+      { reason: 'test: read cost summaries' },
+    )
+  ).filter((s) => s.period === period);
+
+const brief = (rows: Awaited<ReturnType<typeof summariesOf>>) =>
+  rows.map((s) => [s.periodStart.toISOString(), s.periodEnd.toISOString(), s.totalCostUsd, s.eventCount, s.breakdown]);
+
+/** Monday 00:00 UTC and Sunday 23:59:59 UTC are one week; Monday 00:00 starts the next. */
+const twoWeeks: CostEventInput[] = [
+  { service: 'llm', costUsd: '0.100000', occurredAt: new Date('2025-06-02T00:00:00Z') },
+  { service: 'llm', costUsd: '0.200000', occurredAt: new Date('2025-06-05T12:00:00Z') },
+  { service: 'embedding', costUsd: '0.000001', occurredAt: new Date('2025-06-08T23:59:59Z') },
+  { service: 'vision', costUsd: '1.250000', occurredAt: new Date('2025-06-09T00:00:00Z') },
+];
 
 describe('rollupCosts', () => {
-  it('writes one summary per UTC week with exact totals, a per-service breakdown and the event count', async () => {
-    const a = await ownerContext(db, 'Rollup A');
-    await recordTwoWeeks(a);
-    const weeks = await rollupCosts(tenantOf(db, a));
-    expect(
-      weeks.map((w) => [w.periodStart.toISOString(), w.periodEnd.toISOString(), w.totalCostUsd, w.eventCount]),
-    ).toEqual([
-      ['2025-06-02T00:00:00.000Z', '2025-06-09T00:00:00.000Z', '0.300001', 3],
-      ['2025-06-09T00:00:00.000Z', '2025-06-16T00:00:00.000Z', '1.250000', 1],
-    ]);
-    expect(weeks[0]?.breakdown).toEqual({ llm: '0.300000', embedding: '0.000001' });
-    expect(weeks[1]?.breakdown).toEqual({ vision: '1.250000' });
-    expect(weeks.every((w) => w.tenantId === a.tenantId)).toBe(true);
-    expect(await storedSummaries(a.tenantId)).toHaveLength(2);
+  let a: TenantContext;
+  beforeAll(async () => {
+    a = await ownerContext(db, 'Rollup A');
+    await recordCosts(tenantOf(db, a), twoWeeks);
   });
 
-  it('keeps totals exact to the micro-dollar: 1,000 events of 0.000001 sum to 0.001000', async () => {
-    const a = await ownerContext(db, 'Rollup micro');
-    const at = new Date('2025-06-04T12:00:00Z');
-    await recordCosts(
-      tenantOf(db, a),
-      Array.from({ length: 1000 }, (_, i) => ({
-        service: i % 2 === 0 ? ('llm' as const) : ('embedding' as const),
-        costUsd: '0.000001',
-        occurredAt: at,
-      })),
+  it('writes one summary per tenant and week, exact, with the per-service breakdown and the event count', async () => {
+    const [result] = await rollupCosts(system(), { period: 'week' });
+    expect(result?.mode).toBe('incremental');
+    expect(result?.summaries).toBeGreaterThanOrEqual(2);
+    expect(brief(await summariesOf(a.tenantId, 'weekly'))).toEqual([
+      [
+        '2025-06-02T00:00:00.000Z',
+        '2025-06-09T00:00:00.000Z',
+        '0.300001',
+        3,
+        { llm: '0.300000', embedding: '0.000001' },
+      ],
+      ['2025-06-09T00:00:00.000Z', '2025-06-16T00:00:00.000Z', '1.250000', 1, { vision: '1.250000' }],
+    ]);
+  });
+
+  it('is idempotent: a rerun with nothing new writes nothing and changes no row', async () => {
+    await rollupCosts(system());
+    const before = await summariesOf(a.tenantId, 'weekly');
+    const again = await rollupCosts(system());
+    expect(again.map((r) => [r.period, r.summaries])).toEqual([
+      ['day', 0],
+      ['week', 0],
+      ['month', 0],
+    ]);
+    expect(await summariesOf(a.tenantId, 'weekly')).toEqual(before);
+  });
+
+  it('recomputes only the periods touched: a late event and a deleted one', async () => {
+    await rollupCosts(system());
+    // Recorded today, for a week already rolled up.
+    const [late] = await recordCosts(tenantOf(db, a), [
+      { service: 'llm', costUsd: '0.000009', occurredAt: new Date('2025-06-03T08:00:00Z') },
+    ]);
+    const [week] = await rollupCosts(system(), { period: 'week' });
+    expect(week?.summaries).toBe(1);
+    expect(brief(await summariesOf(a.tenantId, 'weekly'))[0]).toEqual([
+      '2025-06-02T00:00:00.000Z',
+      '2025-06-09T00:00:00.000Z',
+      '0.300010',
+      4,
+      { llm: '0.300009', embedding: '0.000001' },
+    ]);
+    await withTenantContext(db, a, (tx) => tx.delete(costEvents).where(eq(costEvents.id, late?.id as string)));
+    expect((await rollupCosts(system(), { period: 'week' }))[0]?.summaries).toBe(1);
+    expect(brief(await summariesOf(a.tenantId, 'weekly'))[0]?.[2]).toBe('0.300001');
+  });
+
+  it('gives the same summaries as a full rebuild from the events, and the rebuild is idempotent too', async () => {
+    await rollupCosts(system());
+    const incremental = await Promise.all(
+      (['daily', 'weekly', 'monthly'] as const).map((p) => summariesOf(a.tenantId, p).then(brief)),
     );
-    const [week] = await rollupCosts(tenantOf(db, a));
-    expect([week?.totalCostUsd, week?.eventCount, week?.breakdown]).toEqual([
-      '0.001000',
-      1000,
-      { llm: '0.000500', embedding: '0.000500' },
+    const full = await rollupCosts(system(), { since: new Date('2025-01-01T00:00:00Z') });
+    expect(full.every((r) => r.mode === 'full' && r.summaries > 0)).toBe(true);
+    const rebuilt = await Promise.all(
+      (['daily', 'weekly', 'monthly'] as const).map((p) => summariesOf(a.tenantId, p).then(brief)),
+    );
+    expect(rebuilt).toEqual(incremental);
+    expect(incremental[2]).toEqual([
+      [
+        '2025-06-01T00:00:00.000Z',
+        '2025-07-01T00:00:00.000Z',
+        '1.550001',
+        4,
+        { llm: '0.300000', vision: '1.250000', embedding: '0.000001' },
+      ],
     ]);
-    expect((await storedSummaries(a.tenantId)).map((s) => s.totalCostUsd)).toEqual(['0.001000']);
+    // After a rebuild nothing is due.
+    expect((await rollupCosts(system())).map((r) => r.summaries)).toEqual([0, 0, 0]);
   });
 
-  it('is safe to repeat: a second run replaces the weeks it covers', async () => {
-    const a = await ownerContext(db, 'Rollup again');
-    await recordTwoWeeks(a);
-    await rollupCosts(tenantOf(db, a));
-    await recordCosts(tenantOf(db, a), [
-      { service: 'llm', costUsd: '0.700000', occurredAt: new Date('2025-06-03T08:00:00Z') },
+  it('sums many micro-dollars exactly', async () => {
+    const c = await ownerContext(db, 'Rollup micro');
+    const at = new Date('2025-07-15T10:00:00Z');
+    await recordCosts(
+      tenantOf(db, c),
+      Array.from({ length: 1000 }, () => ({ service: 'embedding' as const, costUsd: '0.000001', occurredAt: at })),
+    );
+    await rollupCosts(system(), { period: 'month' });
+    expect(brief(await summariesOf(c.tenantId, 'monthly'))).toEqual([
+      ['2025-07-01T00:00:00.000Z', '2025-08-01T00:00:00.000Z', '0.001000', 1000, { embedding: '0.001000' }],
     ]);
-    await rollupCosts(tenantOf(db, a));
-    const stored = await storedSummaries(a.tenantId);
-    expect(stored.map((s) => [s.totalCostUsd, s.eventCount])).toEqual([
-      ['1.000001', 4],
-      ['1.250000', 1],
+  });
+
+  it('is safe to run concurrently with itself and with recorders: the end state is exact', async () => {
+    const c = await ownerContext(db, 'Rollup concurrent');
+    const at = new Date('2025-08-04T10:00:00Z');
+    await Promise.all([
+      ...Array.from({ length: 16 }, (_, i) =>
+        recordCosts(tenantOf(db, c), [{ service: 'llm', costUsd: `0.0000${String(i + 10)}`, occurredAt: at }]),
+      ),
+      rollupCosts(system(), { period: 'day' }),
+      rollupCosts(system(), { period: 'day' }),
+      rollupCosts(system(), { period: 'day' }),
     ]);
-    expect(stored[0]?.breakdown).toEqual({ llm: '1.000000', embedding: '0.000001' });
-    // Nothing to roll up: nothing written.
-    const empty = await ownerContext(db, 'Rollup empty');
-    expect(await rollupCosts(tenantOf(db, empty))).toEqual([]);
+    await rollupCosts(system(), { period: 'day' });
+    // 10 + 11 + … + 25 micro-dollars = 280
+    expect(brief(await summariesOf(c.tenantId, 'daily'))).toEqual([
+      ['2025-08-04T00:00:00.000Z', '2025-08-05T00:00:00.000Z', '0.000280', 16, { llm: '0.000280' }],
+    ]);
   });
 
-  it('needs a tenant scope', async () => {
-    expect(await codeOf(rollupCosts(systemOf(db) as never))).toBe('TENANT_CONTEXT_MISSING');
+  it("rolls up each tenant's days in its own time zone", async () => {
+    const tokyo = await ownerContext(db, 'Rollup Tokyo');
+    await setTenantTimeZone(system(), tokyo.tenantId, 'Asia/Tokyo');
+    // 16:00 UTC on 1 September is 01:00 on 2 September in Tokyo (UTC+9).
+    await recordCosts(tenantOf(db, tokyo), [
+      { service: 'llm', costUsd: '0.500000', occurredAt: new Date('2025-09-01T14:59:59Z') },
+      { service: 'llm', costUsd: '0.250000', occurredAt: new Date('2025-09-01T16:00:00Z') },
+    ]);
+    await rollupCosts(system(), { period: 'day' });
+    expect(brief(await summariesOf(tokyo.tenantId, 'daily'))).toEqual([
+      ['2025-08-31T15:00:00.000Z', '2025-09-01T15:00:00.000Z', '0.500000', 1, { llm: '0.500000' }],
+      ['2025-09-01T15:00:00.000Z', '2025-09-02T15:00:00.000Z', '0.250000', 1, { llm: '0.250000' }],
+    ]);
   });
 
-  it("joins the caller's transaction: rolled back with it", async () => {
-    const a = await ownerContext(db, 'Rollup rollback');
-    await recordTwoWeeks(a);
-    const failed = withTenantContext(db, a, async (tx, scope) => {
-      const weeks = await rollupCosts(scope);
-      expect(await tx.select().from(costSummaries)).toHaveLength(weeks.length);
-      throw new Error('caller fails after the rollup');
-    });
-    await expect(failed).rejects.toThrow('caller fails after the rollup');
-    expect(await storedSummaries(a.tenantId)).toEqual([]);
-  });
-
-  it("tenant B's rollup neither counts nor replaces tenant A's", async () => {
-    const a = await ownerContext(db, 'Rollup iso A');
-    const b = await ownerContext(db, 'Rollup iso B');
-    await recordTwoWeeks(a);
-    const aWeeks = await rollupCosts(tenantOf(db, a));
-    // B has events in the same weeks; its rollup sees only its own.
+  it("never mixes tenants: B's events are only in B's summaries", async () => {
+    const b = await ownerContext(db, 'Rollup B');
     await recordCosts(tenantOf(db, b), [
-      { service: 'livekit', costUsd: '9.000000', occurredAt: new Date('2025-06-04T00:00:00Z') },
+      { service: 'llm', costUsd: '7.000000', occurredAt: new Date('2025-06-04T00:00:00Z') },
     ]);
-    const bWeeks = await rollupCosts(tenantOf(db, b));
-    expect(bWeeks.map((w) => [w.totalCostUsd, w.eventCount, w.breakdown])).toEqual([
-      ['9.000000', 1, { livekit: '9.000000' }],
-    ]);
-    // A's summaries of the same week are untouched (B's replace step is limited to B).
-    expect(await storedSummaries(a.tenantId)).toEqual(aWeeks);
-    expect(await tenantOf(db, b).tables.costSummaries.count()).toBe(1);
+    await rollupCosts(system(), { period: 'week' });
+    expect(brief(await summariesOf(b.tenantId, 'weekly')).map((s) => s[2])).toEqual(['7.000000']);
+    expect(brief(await summariesOf(a.tenantId, 'weekly')).map((s) => s[2])).toEqual(['0.300001', '1.250000']);
+    // And a tenant reads only its own summaries.
+    const seen = await tenantOf(db, a).query<{ tenant_id: string }>('select distinct tenant_id from cost_summaries');
+    expect(seen.map((r) => r.tenant_id)).toEqual([a.tenantId]);
+  });
+
+  it('refuses bad input and tenant scopes before any work', async () => {
+    expect(await codeOf(rollupCosts(system(), { period: 'year' as never }))).toBe('INVALID_INPUT');
+    expect(await codeOf(rollupCosts(system(), { since: new Date('nope') }))).toBe('INVALID_INPUT');
+    expect(await codeOf(rollupCosts(system(), null as never))).toBe('INVALID_INPUT');
+    expect(await codeOf(rollupCosts(tenantOf(db, a) as never))).toBe('SYSTEM_CONTEXT_FORBIDDEN');
   });
 });

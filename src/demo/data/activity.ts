@@ -269,19 +269,3 @@ export function sampleActivity(spec: SampleTenantSpec, made: ActivityInputs): Sa
 
   return { agentResults, analyticsSnapshots, analyticsEvents, usage, costs, insights };
 }
-
-/** A daily budget alert from last week, already resolved: the history the budget check builds on. */
-export function pastDailyAlert(spec: SampleTenantSpec) {
-  const budgetMicros = spec.monthlyBudgetUsd * 1_000_000;
-  return {
-    threshold: cents(spec.monthlyBudgetUsd * 10),
-    currentSpend: usd(Math.round(budgetMicros / 9)),
-    period: 'daily' as const,
-    severity: 'warning' as const,
-    notificationsSent: 1,
-    triggeredAt: daysAgo(9),
-    resolved: true,
-    resolvedAt: daysAgo(8),
-    metadata: { recipients: [`billing@${spec.domain}`], channels: ['email'] },
-  };
-}

@@ -16,7 +16,7 @@ export async function seedActivity(scope: SeedScope, spec: SampleTenantSpec, mad
   let rows = (await recordAgentResults(scope, activity.agentResults)).length;
   rows += await seedAnalytics(scope, activity);
   rows += (await recordUsageSnapshots(scope, activity.usage)).length;
-  rows += await seedBilling(scope, spec, activity);
+  rows += await seedBilling(scope, activity);
   rows += await seedInsights(scope, activity);
   return rows;
 }
