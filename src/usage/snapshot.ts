@@ -1,8 +1,9 @@
-/** Daily usage snapshots: one row per tenant per day (API calls, tokens, storage), replaced when recorded again. */
+/** Daily usage snapshots: one row per tenant per day (API calls, messages, tokens, storage, active users), replaced when recorded again. */
 import { sql } from 'drizzle-orm';
 import { TenantDbError } from '../errors.ts';
 import { usageSnapshots } from '../schema/analytics.ts';
 import { requireTenantScope, validateValues, type TenantScope } from '../tenancy/index.ts';
+import { isDay } from './days.ts';
 
 export type UsageSnapshot = typeof usageSnapshots.$inferSelect;
 
@@ -12,17 +13,14 @@ export interface UsageSnapshotInput {
   apiCalls: number;
   tokensUsed: number;
   storageBytes: number;
+  /** Messages written that day (default 0). */
+  messages?: number;
+  /** Distinct users active that day (default 0). */
+  activeUsers?: number;
   metadata?: Record<string, unknown> | null;
 }
 
 const MAX_INT = 2_147_483_647;
-
-/** A real calendar day as `YYYY-MM-DD` (not `2025-02-30`). */
-function isDay(value: unknown): value is string {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const time = Date.parse(`${value}T00:00:00Z`);
-  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value;
-}
 
 function checkDay(day: UsageSnapshotInput, i: number): UsageSnapshotInput {
   const at = `recordUsageSnapshots: days[${i}]`;
@@ -37,8 +35,10 @@ function checkDay(day: UsageSnapshotInput, i: number): UsageSnapshotInput {
     ['apiCalls', MAX_INT],
     ['tokensUsed', Number.MAX_SAFE_INTEGER],
     ['storageBytes', Number.MAX_SAFE_INTEGER],
+    ['messages', MAX_INT],
+    ['activeUsers', MAX_INT],
   ] as const) {
-    const value = day[key];
+    const value = day[key] ?? 0;
     if (!Number.isInteger(value) || value < 0 || value > max) {
       throw new TenantDbError('INVALID_INPUT', `${at}.${key} must be a non-negative integer (got ${value}).`);
     }
@@ -75,6 +75,8 @@ export async function recordUsageSnapshots(
       tenantId,
       date: d.date,
       apiCalls: d.apiCalls,
+      messages: d.messages ?? 0,
+      activeUsers: d.activeUsers ?? 0,
       tokensUsed: d.tokensUsed,
       storageBytes: d.storageBytes,
       metadata: d.metadata ?? null,
@@ -91,6 +93,8 @@ export async function recordUsageSnapshots(
         target: [usageSnapshots.tenantId, usageSnapshots.date],
         set: {
           apiCalls: sql`excluded.api_calls`,
+          messages: sql`excluded.messages`,
+          activeUsers: sql`excluded.active_users`,
           tokensUsed: sql`excluded.tokens_used`,
           storageBytes: sql`excluded.storage_bytes`,
           metadata: sql`excluded.metadata`,

@@ -56,6 +56,11 @@ describe('recordUsageSnapshots', () => {
       ['2025-06-02', 1250, big, { late: true }],
     ]);
     expect(await recordUsageSnapshots(tenant, [])).toEqual([]);
+    // messages and activeUsers are optional (0), and replaced like the rest.
+    const [withPeople] = await recordUsageSnapshots(tenant, [day('2025-06-05', 3, { messages: 12, activeUsers: 4 })]);
+    expect([withPeople?.messages, withPeople?.activeUsers]).toEqual([12, 4]);
+    const [without] = await recordUsageSnapshots(tenant, [day('2025-06-05', 3)]);
+    expect([without?.messages, without?.activeUsers]).toEqual([0, 0]);
   });
 
   it('refuses bad input before any SQL: the caller’s transaction stays usable', async () => {
@@ -65,6 +70,8 @@ describe('recordUsageSnapshots', () => {
       ['negative', day('2025-06-03', -1)],
       ['fractional', day('2025-06-03', 1.5)],
       ['unsafe integer', day('2025-06-03', 1, { storageBytes: 2 ** 60 })],
+      ['negative messages', day('2025-06-03', 1, { messages: -1 })],
+      ['fractional active users', day('2025-06-03', 1, { activeUsers: 0.5 })],
     ];
     await withTenantContext(db, a, async (tx, scope) => {
       for (const [label, input] of bad) {
