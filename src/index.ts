@@ -127,7 +127,27 @@ export {
   type UsageSnapshot,
   type UsageSnapshotInput,
 } from './usage/index.ts';
-export { recordAnalyticsSnapshots, type AnalyticsSnapshot, type AnalyticsSnapshotInput } from './analytics/index.ts';
+export {
+  createInsight,
+  eventCounts,
+  listInsights,
+  recordAnalyticsSnapshots,
+  snapshotTrend,
+  trackEvents,
+  upsertDailySnapshot,
+  type AnalyticsEventInput,
+  type AnalyticsSnapshot,
+  type AnalyticsSnapshotInput,
+  type DailySnapshotInput,
+  type EventCount,
+  type EventCountsInput,
+  type InsightInput,
+  type ListInsightsOptions,
+  type ModuleInsight,
+  type SnapshotTrendInput,
+  type TrendMetric,
+  type TrendPoint,
+} from './analytics/index.ts';
 export { recordAgentResults, type AgentResult, type AgentResultInput } from './tasks/index.ts';
 export {
   addDocument,
