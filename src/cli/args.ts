@@ -12,6 +12,15 @@ export interface CliOptions {
   tenant: string | undefined;
   /** `--global`: the platform-wide knowledge instead of a tenant's (system scope). */
   global: boolean;
+  /** `--period day|week|month` (rollup). */
+  period: string | undefined;
+  /** `--since ISO-DATE` (rollup: rebuild from the events from then on). */
+  since: string | undefined;
+  /** `--from DAY`, `--to DAY` (usage snapshot). */
+  from: string | undefined;
+  to: string | undefined;
+  /** `--mark-sent` (budgets check: count the printed alerts as delivered). */
+  markSent: boolean;
 }
 
 /** Flags first, then environment (DATABASE_URL, TENANTDB_DATA_DIR). */
@@ -25,6 +34,11 @@ export function parseArgs(argv: string[]): CliOptions {
     args: [],
     tenant: undefined,
     global: false,
+    period: undefined,
+    since: undefined,
+    from: undefined,
+    to: undefined,
+    markSent: false,
   };
   let commandSeen = false;
   for (let i = 0; i < argv.length; i++) {
@@ -42,7 +56,11 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (arg === '--tenant') options.tenant = value();
     else if (arg.startsWith('--tenant=')) options.tenant = arg.slice(9);
     else if (arg === '--global') options.global = true;
-    else if (arg === '--help' || arg === '-h') options.help = true;
+    else if (arg === '--mark-sent') options.markSent = true;
+    else if (/^--(period|since|from|to)(=|$)/.test(arg)) {
+      const [flag, inline] = arg.slice(2).split(/=(.*)/s) as ['period' | 'since' | 'from' | 'to', string?];
+      options[flag] = inline ?? value();
+    } else if (arg === '--help' || arg === '-h') options.help = true;
     else if (arg.startsWith('-'))
       throw new ConfigError('CONFIG_INVALID', `unknown option ${arg} (see tenantdb --help)`);
     else if (!commandSeen) {

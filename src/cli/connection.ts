@@ -1,5 +1,7 @@
 import { createDatabase, type BuiltinSchema } from '../client/create-database.ts';
 import type { Database } from '../db/database.ts';
+import { ConfigError } from '../errors.ts';
+import { migrationStatus } from '../migrate/status.ts';
 import type { CliOptions } from './args.ts';
 
 /**
@@ -32,4 +34,15 @@ export function describeTarget(options: CliOptions): string {
     return `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname}`;
   }
   return options.dataDir ? `embedded PGlite (data directory ${options.dataDir})` : 'embedded PGlite (in memory)';
+}
+
+/** Refuses to run `command` on a database with migrations not yet applied (CONFIG_INVALID). */
+export async function requireMigrated(db: Database, command: string): Promise<void> {
+  const status = await db.rawTransaction((session) => migrationStatus(session));
+  if (status.pending > 0) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${command}: ${status.pending} migration(s) not applied to this database: run tenantdb migrate first.`,
+    );
+  }
 }

@@ -4,9 +4,8 @@ import { createSystemClient } from '../client/system-client.ts';
 import { createTenantClient } from '../client/tenant-client.ts';
 import { ConfigError, TenantDbError } from '../errors.ts';
 import type { DocumentInput } from '../knowledge/index.ts';
-import { migrationStatus } from '../migrate/status.ts';
 import type { CliOptions } from './args.ts';
-import { describeTarget, withDatabase } from './connection.ts';
+import { describeTarget, requireMigrated, withDatabase } from './connection.ts';
 import { progressBar } from './progress.ts';
 
 const TEXT_FILES = new Set(['.md', '.markdown', '.txt']);
@@ -81,13 +80,7 @@ export async function knowledgeCommand(options: CliOptions): Promise<number> {
   const bar = progressBar('  ingested');
   const started = Date.now();
   const chunks = await withDatabase(options, async (db) => {
-    const status = await db.rawTransaction((session) => migrationStatus(session));
-    if (status.pending > 0) {
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        `knowledge ingest: ${status.pending} migration(s) not applied to this database: run tenantdb migrate first.`,
-      );
-    }
+    await requireMigrated(db, 'knowledge ingest');
     if (options.global) {
       const system = createSystemClient(db, { reason: `tenantdb knowledge ingest --global ${path}` });
       let n = 0;

@@ -8,6 +8,8 @@ import { verifyCommand } from './verify.ts';
 import { doctorCommand } from './doctor.ts';
 import { distributeCommand } from './distribute.ts';
 import { knowledgeCommand } from './knowledge.ts';
+import { budgetsCommand, rollupCommand } from './billing.ts';
+import { runUsageSnapshot } from './usage.ts';
 import { ConfigError } from '../errors.ts';
 
 const HELP = `tenantdb — multi-tenant PostgreSQL with Row-Level Security
@@ -24,6 +26,12 @@ Commands:
   distribute  Citus: global tables as reference tables, tenant tables by tenant_id (co-located); idempotent
   knowledge ingest <dir|file.jsonl|file> --tenant ID | --global
             chunk, embed and store documents (.md/.txt files, or JSON Lines of { title, content, … })
+  rollup [--period day|week|month] [--since DATE]
+            cron: roll cost events up into cost_summaries (incremental; --since rebuilds from the events)
+  budgets check [--mark-sent]
+            cron: re-evaluate budgets, print the alerts whose notification is due (--mark-sent counts them sent)
+  usage snapshot [--from DAY] [--to DAY]
+            cron: derive daily usage snapshots from activity (default yesterday and today)
 
 Options:
   --url URL        PostgreSQL server (default: $DATABASE_URL; without either: embedded PGlite)
@@ -42,13 +50,19 @@ const COMMANDS: Record<string, (options: ReturnType<typeof parseArgs>) => Promis
   doctor: doctorCommand,
   distribute: distributeCommand,
   knowledge: knowledgeCommand,
+  rollup: rollupCommand,
+  budgets: budgetsCommand,
 };
 
 /** Commands that take words after their name. */
-const WITH_ARGUMENTS = new Set(['knowledge']);
+const WITH_ARGUMENTS = new Set(['knowledge', 'budgets']);
 
 async function main(argv: string[]): Promise<number> {
   const options = parseArgs(argv);
+  if (options.command === 'usage' && !options.help) {
+    const at = argv.indexOf('usage');
+    return runUsageSnapshot(argv.filter((_, i) => i !== at));
+  }
   const command = COMMANDS[options.command];
   if (options.help || options.command === 'help' || !command) {
     if (!options.help && options.command !== 'help') {

@@ -1,9 +1,8 @@
 import { createSystemClient } from '../client/system-client.ts';
 import { ConfigError } from '../errors.ts';
-import { migrationStatus } from '../migrate/status.ts';
 import type { SnapshotUsageResult } from '../usage/index.ts';
 import { parseArgs } from './args.ts';
-import { describeTarget, withDatabase } from './connection.ts';
+import { describeTarget, requireMigrated, withDatabase } from './connection.ts';
 import { progressBar } from './progress.ts';
 
 const USAGE =
@@ -13,26 +12,6 @@ const USAGE =
 export interface UsageCommandIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream;
-}
-
-/** `--from`/`--to` out of argv (this command's own options); the rest is parsed as every command's. */
-function takeRange(argv: readonly string[]): { from?: string; to?: string; rest: string[] } {
-  const range: { from?: string; to?: string } = {};
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const key = /^--(from|to)(?:=(.*))?$/.exec(arg);
-    if (!key) {
-      rest.push(arg);
-      continue;
-    }
-    const value = key[2] ?? argv[++i];
-    if (value === undefined || value === '' || value.startsWith('--')) {
-      throw new ConfigError('CONFIG_INVALID', `--${key[1]} needs a day as YYYY-MM-DD (${USAGE})`);
-    }
-    range[key[1] as 'from' | 'to'] = value;
-  }
-  return { ...range, rest };
 }
 
 /**
@@ -46,8 +25,8 @@ export async function runUsageSnapshot(
   argv: readonly string[],
   io: UsageCommandIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  const { from, to, rest } = takeRange(argv);
-  const options = parseArgs(['usage', ...rest]);
+  const options = parseArgs(['usage', ...argv]);
+  const { from, to } = options;
   if (options.args.length !== 1 || options.args[0] !== 'snapshot' || options.tenant !== undefined || options.global) {
     throw new ConfigError('CONFIG_INVALID', USAGE);
   }
@@ -56,13 +35,7 @@ export async function runUsageSnapshot(
   const bar = progressBar('  days', io.stderr);
   const started = Date.now();
   const result: SnapshotUsageResult = await withDatabase(options, async (db) => {
-    const status = await db.rawTransaction((session) => migrationStatus(session));
-    if (status.pending > 0) {
-      throw new ConfigError(
-        'CONFIG_INVALID',
-        `usage snapshot: ${status.pending} migration(s) not applied to this database: run tenantdb migrate first.`,
-      );
-    }
+    await requireMigrated(db, 'usage snapshot');
     const system = createSystemClient(db, { reason: 'tenantdb usage snapshot' });
     return system.usage.snapshot({
       ...(from === undefined ? {} : { from }),

@@ -75,7 +75,7 @@ function checkOptions(options: unknown): SnapshotUsageOptions {
 
 /** The tenant's time zone, as SQL over the `tenants` row aliased `t`. */
 function zoneOf(invalid: readonly string[]): SQL {
-  const named = sql`nullif(t.settings->>'timeZone', '')`;
+  const named = sql`tenantdb.time_zone_of(t.settings)`; // UTC when unset or empty
   if (invalid.length === 0) return sql`coalesce(${named}, 'UTC')`;
   const list = sql.join(
     invalid.map((zone) => sql`${zone}`),
