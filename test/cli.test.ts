@@ -47,7 +47,7 @@ describe('npm start (the demo)', () => {
     expect(summary?.[2]).toBe(summary?.[1]);
     expect(summary?.[3]).toBe('0');
     // The attempts are verify's attack catalogue, each in three contexts, plus the application layer's.
-    const attempts = result.stdout.slice(result.stdout.indexOf('6. Cross-tenant attempts'));
+    const attempts = result.stdout.slice(result.stdout.indexOf('7. Cross-tenant attempts'));
     const rows = attempts.split('\n').map((l) => l.trim().split(/\s{2,}/));
     for (const attack of ATTACKS) {
       for (const context of ["Bob's own (Acme)", 'no context', 'injected tenant id']) {
@@ -90,7 +90,7 @@ describe('npm start (the demo)', () => {
     // Knowledge: each tenant's question finds its own document first; nothing of another tenant.
     const knowledge = result.stdout.slice(
       result.stdout.indexOf('5. Knowledge'),
-      result.stdout.indexOf('6. Cross-tenant attempts'),
+      result.stdout.indexOf('6. Spend this month'),
     );
     for (const [tenant, title] of [
       ['Acme Corporation', 'Pricing and packaging 2025'],
@@ -101,6 +101,31 @@ describe('npm start (the demo)', () => {
       expect(row?.trim().split(/\s{2,}/)[2], tenant).toBe(title);
     }
     expect(knowledge).toMatch(/\d+ results, 0 from another tenant's documents\./);
+    // Spend: each tenant's month to date and budget, from the running totals the database kept as
+    // the sample costs were recorded, and the alerts it raised on the way (daily budgets).
+    const spend = result.stdout.slice(
+      result.stdout.indexOf('6. Spend this month'),
+      result.stdout.indexOf('7. Cross-tenant attempts'),
+    );
+    const raised: number[] = [];
+    for (const [tenant, budget] of [
+      ['Acme Corporation', '18.00 USD'],
+      ['Tech Startup Inc', '15.00 USD'],
+      ['Healthcare Co', '5.00 USD'],
+    ]) {
+      const cellsOf = spend
+        .split('\n')
+        .find((l) => l.trim().startsWith(tenant as string))
+        ?.trim()
+        .split(/\s{2,}/);
+      expect(cellsOf?.[1], tenant).toMatch(/^\d+\.\d{6} USD$/);
+      expect(cellsOf?.[2], tenant).toMatch(/^\d+\.\d{6} USD$/);
+      expect(cellsOf?.[4], tenant).toBe(budget);
+      const counts = /^(\d+) daily, (\d+) weekly, (\d+) monthly$/.exec(cellsOf?.[7] ?? '');
+      expect(counts, tenant).not.toBeNull();
+      raised.push(Number(counts?.[1]));
+    }
+    expect(raised.some((n) => n > 0)).toBe(true);
   });
 });
 

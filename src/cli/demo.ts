@@ -1,5 +1,6 @@
 import { crossTenantAttempts, rowsPerTenant, visibility } from '../demo/isolation-demo.ts';
 import { knowledgeSearches } from '../demo/knowledge-demo.ts';
+import { spendPerTenant } from '../demo/billing-demo.ts';
 import { seedSampleData } from '../demo/sample-data.ts';
 import { migrate } from '../migrate/migrator.ts';
 import type { CliOptions } from './args.ts';
@@ -87,7 +88,40 @@ export async function demoCommand(options: CliOptions): Promise<number> {
       `\n   ${searches.reduce((n, r) => n + r.results, 0)} results, ${foreignResults} from another tenant's documents.`,
     );
 
-    console.log('\n6. Cross-tenant attempts by Bob (Acme) against Tech Startup\n');
+    console.log(
+      "\n6. Spend this month: each tenant's running total and budget alerts, kept by the database as\n" +
+        '   its costs were recorded (recordCosts), as its admin\n',
+    );
+    const spend = await spendPerTenant(db, sample);
+    console.log(
+      indent(
+        renderTable(
+          [
+            'tenant',
+            'last 30 days',
+            'month to date',
+            'top service',
+            'monthly budget',
+            'used',
+            'open alerts',
+            'alerts raised',
+          ],
+          spend.map((r) => [
+            r.tenant,
+            r.last30Days,
+            r.monthToDate,
+            r.topService,
+            r.budget,
+            r.percent,
+            r.alerts,
+            r.raised,
+          ]),
+        ),
+      ),
+    );
+    const foreignAlerts = spend.reduce((n, r) => n + r.foreign, 0);
+
+    console.log('\n7. Cross-tenant attempts by Bob (Acme) against Tech Startup\n');
     const attempts = await crossTenantAttempts(db, sample);
     const database = attempts.filter((a) => a.layer === 'database');
     const application = attempts.filter((a) => a.layer === 'application');
@@ -117,7 +151,12 @@ export async function demoCommand(options: CliOptions): Promise<number> {
     );
     const refused = attempts.filter((a) => a.refused).length;
     const leaks =
-      attempts.length - refused + seen.reduce((n, r) => n + r.foreignRows, 0) + foreignRows + foreignResults;
+      attempts.length -
+      refused +
+      seen.reduce((n, r) => n + r.foreignRows, 0) +
+      foreignRows +
+      foreignResults +
+      foreignAlerts;
     console.log(`\n${attempts.length} cross-tenant attempts, ${refused} refused, ${leaks} leaks.`);
     return leaks === 0 ? 0 : 1;
   });

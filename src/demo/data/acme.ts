@@ -29,6 +29,8 @@ export const acme: SampleTenantSpec = {
   ],
   domain: 'acme.com',
   monthlyBudgetUsd: 18,
+  dailyBudgetUsd: '0.60',
+  timeZone: 'America/New_York',
   scale: 1.6,
   analyst: 'Bob',
   profile: {

@@ -1,6 +1,6 @@
 /**
  * What the application records for a sample tenant over the last weeks — agent results, analytics
- * snapshots and events, usage, cost events, a past budget alert, dashboard insights — generated
+ * snapshots and events, usage, cost events, dashboard insights — generated
  * from the tenant's spec with a seeded generator (the same numbers every run). Plain data in the
  * shape of the module inputs; the seeders hand it to the modules.
  */
@@ -33,7 +33,7 @@ export interface InsightSample {
   severity: 'info' | 'warning' | 'critical';
   summary: string;
   highlights: string[];
-  actionItems: { items: { title: string; priority?: string; dueDate?: string }[] };
+  actionItems: { items: { title: string; priority?: 'low' | 'medium' | 'high' | 'critical'; dueDate?: string }[] };
   score: string;
   metadata: Record<string, unknown>;
 }

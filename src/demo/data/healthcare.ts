@@ -18,6 +18,8 @@ export const healthcare: SampleTenantSpec = {
   ],
   domain: 'healthcare.com',
   monthlyBudgetUsd: 5,
+  dailyBudgetUsd: '0.15',
+  timeZone: 'UTC',
   scale: 0.6,
   analyst: 'Diana',
   profile: {

@@ -17,6 +17,10 @@ export interface SampleTenantSpec {
   domain: string;
   /** Monthly AI budget (tenants.max_monthly_spend), in whole USD. */
   monthlyBudgetUsd: number;
+  /** Daily AI budget in USD (a decimal string): alerts on a heavy day. */
+  dailyBudgetUsd: string;
+  /** The IANA time zone its days, weeks and months are counted in. */
+  timeZone: string;
   /** Traffic and usage relative to a mid-size tenant. */
   scale: number;
   /** Who gets the custom 'analyst' role. */

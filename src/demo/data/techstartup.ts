@@ -23,6 +23,8 @@ export const techstartup: SampleTenantSpec = {
   ],
   domain: 'techstartup.io',
   monthlyBudgetUsd: 15,
+  dailyBudgetUsd: '0.50',
+  timeZone: 'Europe/Berlin',
   scale: 1,
   analyst: 'Charlie',
   profile: {

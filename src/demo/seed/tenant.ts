@@ -4,7 +4,8 @@ import { eq } from 'drizzle-orm';
 import { tenants } from '../../contract/tenants.ts';
 import { accounts, authSessions, users, verificationTokens } from '../../schema/identity.ts';
 import type { SystemScope } from '../../tenancy/index.ts';
-import { addMember, provisionTenant } from '../../tenants/index.ts';
+import { setBudget } from '../../billing/index.ts';
+import { addMember, provisionTenant, setTenantTimeZone } from '../../tenants/index.ts';
 import { daysFromNow, sha256 } from '../data/helpers.ts';
 import type { SampleTenantSpec } from '../data/spec.ts';
 
@@ -38,22 +39,24 @@ export async function seedTenant(
 }
 
 /**
- * A new sample tenant's details — domain, billing contact, monthly budget, features — and, for its
+ * A new sample tenant's details — domain, billing contact, time zone, budgets, features — and, for its
  * admin, the Auth.js records of a Google sign-in, a session and a pending invitation. No module
  * owns these yet, so they are written here, in the system context.
  */
 export async function seedTenantDetails(system: SystemScope, spec: SampleTenantSpec, tenant: SampleTenant) {
-  await system.transaction(async (tx) => {
+  await system.transaction(async (tx, scope) => {
     await tx
       .update(tenants)
       .set({
         domain: spec.domain,
         billingEmail: `billing@${spec.domain}`,
-        maxMonthlySpend: spec.monthlyBudgetUsd.toFixed(2),
         features: ['ai-csuite', 'knowledge-base', 'meetings', ...(spec.plan === 'free' ? [] : ['connectors-premium'])],
-        settings: { timezone: 'UTC', locale: 'en-US', weekStartsOn: 'monday' },
+        settings: { locale: 'en-US', weekStartsOn: 'monday' },
       })
       .where(eq(tenants.id, tenant.id));
+    // Time zone and budgets through their modules, in the same transaction.
+    await setTenantTimeZone(scope, tenant.id, spec.timeZone);
+    await setBudget(scope, tenant.id, { monthly: spec.monthlyBudgetUsd.toFixed(2), daily: spec.dailyBudgetUsd });
     const admin = tenant.people.find((p) => p.role === 'admin' || p.role === 'owner');
     if (!admin) return;
     await tx
