@@ -83,7 +83,7 @@ BEGIN
       IF v_alert IS NOT NULL THEN
         PERFORM pg_notify('tenantdb_budget_alert', json_build_object(
           'tenantId', p_tenant, 'alertId', v_alert, 'period', p_period, 'periodStart', p_start,
-          'thresholdPercent', v_percent, 'threshold', v_amount, 'spend', p_new, 'budget', v_budget,
+          'thresholdPercent', v_percent, 'threshold', v_amount::text, 'spend', p_new::text, 'budget', v_budget::text,
           'severity', v_severity)::text);
       END IF;
     ELSE

@@ -8,15 +8,6 @@ import { budgetAlerts } from '../schema/billing.ts';
 import { requireSystemScope, rowsOf, type SystemScope } from '../tenancy/index.ts';
 import type { BudgetAlert } from './budget.ts';
 
-/**
- * The channel the database notifies (`pg_notify`) when an alert is raised, re-opened or escalated:
- * the payload is JSON `{ tenantId, alertId, period, periodStart, thresholdPercent, threshold,
- * spend, budget, severity }`. LISTEN on a direct (session) connection to wake a sender at once;
- * the notification is delivered only if the recording transaction commits. On Citus it is raised
- * on the worker that holds the tenant's shard, so listen there or rely on `checkBudgets`.
- */
-export const BUDGET_ALERT_CHANNEL = 'tenantdb_budget_alert';
-
 export interface CheckBudgetsInput {
   /**
    * Sends one alert (email, Slack, …). Each due alert is handed to exactly one concurrent

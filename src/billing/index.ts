@@ -9,7 +9,8 @@ import { costSummary, type CostSummaryInput } from './cost-summary.ts';
 import { recordCost, recordCosts, type CostEventInput } from './record-cost.ts';
 import { rollupCosts, type RollupCostsInput } from './rollup.ts';
 
-export { BUDGET_ALERT_CHANNEL, checkBudgets, type CheckBudgetsInput, type CheckBudgetsResult } from './budget-check.ts';
+export { checkBudgets, type CheckBudgetsInput, type CheckBudgetsResult } from './budget-check.ts';
+export { BUDGET_ALERT_CHANNEL, onBudgetAlert, type BudgetAlertNotification, type Listener } from './notifications.ts';
 export {
   budgetStatus,
   DEFAULT_THRESHOLDS,

@@ -1,3 +1,4 @@
+import { TenantDbError } from '../errors.ts';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 
 /**
@@ -113,7 +114,26 @@ export interface Database<TSchema extends Schema = Schema> {
   rawTransaction<T>(fn: (session: RawSession) => Promise<T>): Promise<T>;
   /** One raw statement outside any transaction block. System connection. */
   rawQuery<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * LISTEN on `channel` (a name of letters, digits and underscores): `onPayload` gets each
+   * notification's payload once the notifying transaction commits. On a server it holds one
+   * connection of the system pool until the returned function is called; that connection must be
+   * a session (direct, or PgBouncer in session mode: transaction mode cannot LISTEN). PGlite
+   * delivers its own notifications.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** A channel name safe to put in LISTEN unquoted. */
+export function checkChannel(channel: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
+    throw new TenantDbError(
+      'INVALID_INPUT',
+      `listen: ${JSON.stringify(channel)} is not a channel name (lowercase letters, digits, _).`,
+    );
+  }
+  return channel;
 }
 
 export interface CreateDatabaseOptions<TSchema extends Schema = Schema> {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { ConfigError } from '../errors.ts';
 import {
+  checkChannel,
   OPEN_CONTEXT_SQL,
   openContextValues,
   type Database,
@@ -199,6 +200,33 @@ export function createNodePostgresDatabase<TSchema extends Schema>(options: {
       }
     },
     rawQuery: async <Row>(text: string, params?: unknown[]) => (await systemPool.query(text, params)).rows as Row[],
+    listen: async (channel: string, onPayload: (payload: string) => void) => {
+      const name = checkChannel(channel);
+      const client = await systemPool.connect();
+      const handler = (message: pg.Notification) => {
+        if (message.channel === name) onPayload(message.payload ?? '');
+      };
+      client.on('notification', handler);
+      try {
+        await client.query(`LISTEN ${name}`);
+      } catch (error) {
+        client.off('notification', handler);
+        client.release(true);
+        throw error;
+      }
+      let stopped = false;
+      return async () => {
+        if (stopped) return;
+        stopped = true;
+        client.off('notification', handler);
+        try {
+          await client.query(`UNLISTEN ${name}`);
+          client.release();
+        } catch {
+          client.release(true);
+        }
+      };
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -10,6 +10,7 @@ import type {
   Schema,
   StatementContext,
 } from './database.ts';
+import { checkChannel } from './database.ts';
 import { queryInOpenTransaction, queryInPipeline } from './pglite-pipeline.ts';
 import { statementRouter } from './statement-router.ts';
 
@@ -66,6 +67,10 @@ export async function createPgliteDatabase<TSchema extends Schema>(options: {
         return fn(session);
       }),
     rawQuery: async <Row>(text: string, params?: unknown[]) => (await client.query<Row>(text, params)).rows,
+    listen: async (channel: string, onPayload: (payload: string) => void) => {
+      const unsubscribe = await client.listen(checkChannel(channel), onPayload);
+      return async () => unsubscribe();
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -12,10 +12,18 @@ import {
   checkBudgets,
   listBudgetAlerts,
   recordCost,
+  onBudgetAlert,
   setBudget,
   type BudgetAlert,
+  type BudgetAlertNotification,
 } from '../../src/billing/index.ts';
-import { setTenantTimeZone, withSystemContext, withTenantContext, type TenantContext } from '../../src/index.ts';
+import {
+  createDatabase,
+  setTenantTimeZone,
+  withSystemContext,
+  withTenantContext,
+  type TenantContext,
+} from '../../src/index.ts';
 import { budgetAlerts, costEvents, costPeriodTotals } from '../../src/schema/index.ts';
 import { createTestDatabase, isCitus, type TestDatabase, type TestDb } from '../helpers/backend.ts';
 import { codeOf, ownerContext, systemOf, tenantOf } from '../helpers/tenants.ts';
@@ -281,6 +289,42 @@ describe('checkBudgets', () => {
     const ok = await checkBudgets(system(), { onAlert: () => {} });
     expect(ok.delivered).toBeGreaterThanOrEqual(2);
     expect((await alertsOf(a.tenantId)).map((x) => x.notificationsSent)).toEqual([2, 1]);
+  });
+});
+
+describe('notifications', () => {
+  // Skipped on Citus: the trigger runs on the worker holding the shard, so NOTIFY is raised there
+  // (documented; checkBudgets is the outbox that works everywhere).
+  it.skipIf(isCitus)('notifies the budget alert channel once the recording commits, amounts exact', async () => {
+    // A session connection (PgBouncer's transaction mode cannot LISTEN): the direct URL on a server.
+    const listener = t.directUrl === undefined ? db : await createDatabase({ url: t.directUrl });
+    const heard: BudgetAlertNotification[] = [];
+    const stop = await onBudgetAlert(listener, (n) => heard.push(n));
+    try {
+      const a = await tenantWithBudget('Notify channel', { monthly: '0.30', thresholds: [50] });
+      // Rolled back: no notification.
+      await withTenantContext(db, a, async (_tx, scope) => {
+        await recordCost(scope, { service: 'llm', costUsd: '0.200000' });
+        throw new Error('rollback');
+      }).catch(() => {});
+      await spend(a, '0.150000');
+      await spend(a, '0.010000'); // nothing changes: no second notification
+      const deadline = Date.now() + 5000;
+      while (heard.filter((n) => n.tenantId === a.tenantId).length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const mine = heard.filter((n) => n.tenantId === a.tenantId);
+      expect(mine.map((n) => [n.period, n.thresholdPercent, n.threshold, n.spend, n.budget, n.severity])).toEqual([
+        ['monthly', 50, '0.15', '0.150000', '0.30', 'warning'],
+      ]);
+      const [alert] = await alertsOf(a.tenantId);
+      expect(mine[0]?.alertId).toBe(alert?.id);
+      expect(mine[0]?.periodStart.getTime()).toBe(alert?.periodStart.getTime());
+    } finally {
+      await stop();
+      if (listener !== db) await listener.close();
+    }
   });
 });
 
