@@ -13,6 +13,7 @@ const MODULES = [
   'usage',
   'analytics',
   'tasks',
+  'conversations',
   'audit',
 ];
 const ALL = ['cli', 'client', 'demo', 'verify', 'tenancy', 'schema', 'contract', 'db', 'migrate', 'errors', ...MODULES];

@@ -105,6 +105,7 @@ export {
   costSummary,
   fromMicros,
   listBudgetAlerts,
+  onBudgetAlert,
   recordCost,
   recordCosts,
   rollupCosts,
@@ -149,6 +150,15 @@ export {
   type TrendPoint,
 } from './analytics/index.ts';
 export { recordAgentResults, type AgentResult, type AgentResultInput } from './tasks/index.ts';
+export {
+  listConversations,
+  listMessages,
+  type Conversation,
+  type ListConversationsOptions,
+  type ListMessagesOptions,
+  type Message,
+  type Persona,
+} from './conversations/index.ts';
 export {
   addDocument,
   addDocuments,

@@ -44,6 +44,7 @@ const CLIENT_KEYS = [
   'usage',
   'analytics',
   'tasks',
+  'conversations',
 ].sort();
 
 let t: TestDatabase;
@@ -81,10 +82,13 @@ describe('client shape', () => {
     expect(tenant.context).toEqual({ tenantId: ctx.tenantId, userId: ctx.userId });
     // Tables are under `tables`, never at the top level.
     expect(Object.keys(tenant.tables)).toEqual(expect.arrayContaining(['conversations', 'messages', 'apiKeys']));
-    expect('conversations' in tenant).toBe(false);
+    expect('messages' in tenant).toBe(false);
     expect(typeof tenant.tables.conversations.findMany).toBe('function');
-    // Modules are under their namespaces.
+    // Modules are under their namespaces; one named like a table (apiKeys, conversations) is the
+    // module, never the table's verbs.
     expect(Object.keys(tenant.apiKeys).sort()).toEqual(['issue', 'revoke']);
+    expect(Object.keys(tenant.conversations).sort()).toEqual(['list', 'messages']);
+    expect('findMany' in tenant.conversations).toBe(false);
     expect(Object.keys(tenant.rbac).sort()).toEqual(['assignRole', 'can', 'createRole', 'listMembers', 'require']);
     expect(Object.keys(tenant.secrets).sort()).toEqual(['getConnectorCredentials', 'setConnectorCredentials']);
     for (const verb of ['query', 'run', 'transaction'] as const) expect(typeof tenant[verb]).toBe('function');

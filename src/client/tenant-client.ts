@@ -1,6 +1,7 @@
 import { analyticsNamespace } from '../analytics/index.ts';
 import { apiKeysNamespace } from '../api-keys/index.ts';
 import { billingNamespace } from '../billing/index.ts';
+import { conversationsNamespace } from '../conversations/index.ts';
 import type { Database, Schema } from '../db/database.ts';
 import { knowledgeNamespace } from '../knowledge/index.ts';
 import { rbacNamespace } from '../rbac/index.ts';
@@ -23,6 +24,7 @@ export interface TenantClient<TSchema extends Schema = Schema> extends TenantSta
   readonly usage: ReturnType<typeof usageNamespace>;
   readonly analytics: ReturnType<typeof analyticsNamespace>;
   readonly tasks: ReturnType<typeof tasksNamespace>;
+  readonly conversations: ReturnType<typeof conversationsNamespace>;
 }
 
 /**
@@ -54,5 +56,6 @@ export function createTenantClient<TSchema extends Schema>(
     usage: usageNamespace(scope),
     analytics: analyticsNamespace(scope),
     tasks: tasksNamespace(scope),
+    conversations: conversationsNamespace(scope),
   });
 }

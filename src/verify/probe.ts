@@ -177,16 +177,20 @@ export async function probeIsolation(
     const tenantId = fixture.tenants[i] as string;
     const side: Side = { label, tenantId, rows: new Map(), counts: new Map() };
     await setContext(session, tenantId, app);
-    // Tables the application role may only read (a total kept by a trigger, say) get no sample
-    // row: they are attacked on a row of the side's tenant that writing the others produced.
+    // Tables the application role may only read by design (a total kept by a trigger, say: a
+    // SELECT grant, and neither an INSERT grant nor a permissive policy that would let it insert)
+    // get no sample row: they are attacked on a row of the side's tenant that writing the others
+    // produced. A table missing its grants altogether is written as any other, and fails.
     const readOnly: ProbeTable[] = [];
     for (const table of tables) {
       if (failed.has(table.name)) continue;
-      const [grant] = await session.query<{ insert: boolean }>(
-        `SELECT has_table_privilege($1, $2, 'INSERT') AS insert`,
+      const [grant] = await session.query<{ read_only: boolean }>(
+        `SELECT has_table_privilege($1, $2, 'SELECT') AND NOT has_table_privilege($1, $2, 'INSERT')
+            AND NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = $2::regclass AND p.polpermissive
+                            AND p.polcmd IN ('a', '*')) AS read_only`,
         [app, table.name],
       );
-      if (grant?.insert === false) {
+      if (grant?.read_only === true) {
         readOnly.push(table);
         continue;
       }
@@ -205,7 +209,7 @@ export async function probeIsolation(
       else {
         fail(
           table,
-          `${app} may not insert into it (no INSERT grant), and writing the other tables left no row of the probe's tenant in it to attack.`,
+          `${app} may only read it (a SELECT grant, no INSERT grant or policy), and writing the other tables left no row of the probe's tenant in it to attack.`,
         );
       }
     }
