@@ -80,7 +80,9 @@ BEGIN
           -- Only a change is written (and notified): re-opened, escalated or de-escalated, a moved budget.
           WHERE a.resolved OR a.severity <> excluded.severity OR a.threshold <> excluded.threshold
         RETURNING a.id INTO v_alert;
-      IF v_alert IS NOT NULL THEN
+      -- Not on Citus: the trigger runs on a worker, where nobody listens, and a worker that has
+      -- notified cannot take part in a two-phase commit (checkBudgets is the outbox there).
+      IF v_alert IS NOT NULL AND to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
         PERFORM pg_notify('tenantdb_budget_alert', json_build_object(
           'tenantId', p_tenant, 'alertId', v_alert, 'period', p_period, 'periodStart', p_start,
           'thresholdPercent', v_percent, 'threshold', v_amount::text, 'spend', p_new::text, 'budget', v_budget::text,

@@ -34,6 +34,7 @@ const CLIENT_KEYS = [
   'context',
   'tables',
   'transaction',
+  'statement',
   'run',
   'query',
   'apiKeys',
@@ -94,7 +95,7 @@ describe('client shape', () => {
     for (const verb of ['query', 'run', 'transaction'] as const) expect(typeof tenant[verb]).toBe('function');
   });
 
-  it("withTenantContext's scope is a tenant scope: context (with status), kind, tables, transaction", async () => {
+  it("withTenantContext's scope is a tenant scope: context (with status), kind, tables, transaction, statement", async () => {
     const ctx = await ownerContext(db, 'ScopeShape');
     const keys = await withTenantContext(db, ctx, async (_tx, scope) => {
       expect(scope.kind).toBe('tenant');
@@ -102,7 +103,7 @@ describe('client shape', () => {
       expect(typeof scope.tables.conversations.insert).toBe('function');
       return Object.keys(scope).sort();
     });
-    expect(keys).toEqual(['context', 'kind', 'tables', 'transaction']);
+    expect(keys).toEqual(['context', 'kind', 'statement', 'tables', 'transaction']);
   });
 
   it("a system client's own keys are its scope and its module namespaces", () => {

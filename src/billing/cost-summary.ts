@@ -36,7 +36,7 @@ export interface CostSummary {
 }
 
 const KEY_SQL = {
-  service: sql`service::text`,
+  service: sql`service`,
   provider: sql`provider`,
   model: sql`metadata ->> 'model'`,
 } as const;
@@ -80,20 +80,34 @@ export async function costSummary(scope: TenantScope, input: CostSummaryInput): 
   const { from, to, groupBy, by } = checkInput(input);
   const { tenantId } = tenant.context;
   const key = by === undefined ? sql`null::text` : KEY_SQL[by];
-  const rows = await tenant.transaction(async (tx) =>
-    rowsOf<{ period_start: number; key: string | null; total: string; events: number; tokens: string; tz: string }>(
-      await tx.execute(sql`
-        with tz as (select tenantdb.time_zone_of(settings) as name from public.tenants where id = ${tenantId})
-        select (extract(epoch from date_trunc(${groupBy}, occurred_at, (select name from tz))) * 1000)::float8 as period_start, ${key} as key,
-               sum(cost_usd)::text as total, count(*)::int as events, coalesce(sum(tokens_used), 0)::text as tokens,
-               (select name from tz) as tz
-        from public.cost_events
-        where tenant_id = ${tenantId} and occurred_at >= ${from.toISOString()}::timestamptz
-          and occurred_at < ${to.toISOString()}::timestamptz
-        group by 1, 2
-        order by 1, 2`),
+  // One statement (one round trip on a tenant client). The time zone is an InitPlan, evaluated
+  // once; the casts to text happen per group, never per event.
+  const zone = sql`(select tenantdb.time_zone_of(settings) from public.tenants where id = ${tenantId})`;
+  const rows = await tenant.statement(async (db) =>
+    rowsOf<{
+      period_start: number;
+      key: string | null;
+      total: string;
+      events: number;
+      tokens: string | null;
+      tz: string;
+    }>(
+      await db.execute(sql`
+        select (extract(epoch from s.period) * 1000)::float8 as period_start, s.key, s.total, s.events, s.tokens,
+               ${zone} as tz
+        from (
+          select date_trunc(${groupBy}, occurred_at, ${zone}) as period, ${key} as key,
+                 sum(cost_usd)::text as total, count(*)::int as events, sum(tokens_used)::text as tokens
+          from public.cost_events
+          where tenant_id = ${tenantId} and occurred_at >= ${from.toISOString()}::timestamptz
+            and occurred_at < ${to.toISOString()}::timestamptz
+          group by 1, 2
+        ) as s
+        order by 1`),
     ),
   );
+  // Within a period, by key as text (services by name, not in the enum's order); none last.
+  rows.sort((a, b) => Number(a.period_start) - Number(b.period_start) || compareKeys(a.key, b.key));
   let total = 0n;
   const out = rows.map((r) => {
     total += toMicros(r.total);
@@ -101,7 +115,7 @@ export async function costSummary(scope: TenantScope, input: CostSummaryInput): 
       periodStart: new Date(Number(r.period_start)),
       totalCostUsd: r.total,
       events: r.events,
-      tokens: Number(r.tokens),
+      tokens: Number(r.tokens ?? 0),
     };
     if (by !== undefined) row.key = r.key;
     return row;
@@ -112,10 +126,17 @@ export async function costSummary(scope: TenantScope, input: CostSummaryInput): 
 
 async function timeZoneOf(tenant: TenantScope): Promise<string> {
   const { tenantId } = tenant.context;
-  return tenant.transaction(async (tx) => {
+  return tenant.statement(async (db) => {
     const [row] = rowsOf<{ tz: string }>(
-      await tx.execute(sql`select tenantdb.time_zone_of(settings) as tz from public.tenants where id = ${tenantId}`),
+      await db.execute(sql`select tenantdb.time_zone_of(settings) as tz from public.tenants where id = ${tenantId}`),
     );
     return row?.tz ?? 'UTC';
   });
+}
+
+function compareKeys(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
 }

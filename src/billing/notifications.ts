@@ -5,8 +5,9 @@ import type { PeriodName } from './periods.ts';
 /**
  * The channel the database notifies (`pg_notify`) when an alert is raised, re-opened or
  * escalated, once the recording transaction commits. The payload is JSON: see
- * {@link BudgetAlertNotification}. On Citus it is raised on the worker that holds the tenant's
- * shard: listen there, or rely on `checkBudgets` (the outbox).
+ * {@link BudgetAlertNotification}. Not on Citus (the trigger runs on a worker, where nobody
+ * listens, and a worker that notified cannot take part in a two-phase commit): rely on
+ * `checkBudgets` (the outbox) there.
  */
 export const BUDGET_ALERT_CHANNEL = 'tenantdb_budget_alert';
 

@@ -1,4 +1,5 @@
 /** Recording cost events: one row per billable use of an AI service, money exact. */
+import { param, sql } from 'drizzle-orm';
 import { TenantDbError } from '../errors.ts';
 import { costEvents } from '../schema/billing.ts';
 import { costService } from '../schema/enums.ts';
@@ -70,7 +71,18 @@ export async function recordCosts(scope: TenantScope, events: readonly CostEvent
   const tenant = requireTenantScope(scope, 'recordCosts');
   if (!Array.isArray(events)) throw new TenantDbError('INVALID_INPUT', 'recordCosts: events must be an array.');
   const { tenantId } = tenant.context;
-  const rows = events.map((event, i) => {
+  // One array per column: seven bound parameters whatever the batch size (a multi-row VALUES
+  // binds seven per event, and building it costs more than the insert).
+  const columns = {
+    conversationId: [] as (string | null)[],
+    service: [] as string[],
+    provider: [] as (string | null)[],
+    tokensUsed: [] as (number | null)[],
+    costUsd: [] as string[],
+    metadata: [] as string[],
+    occurredAt: [] as (string | null)[],
+  };
+  for (const [i, event] of events.entries()) {
     const e = checkEvent(event, i);
     const row = {
       tenantId,
@@ -80,13 +92,26 @@ export async function recordCosts(scope: TenantScope, events: readonly CostEvent
       tokensUsed: e.tokensUsed ?? null,
       conversationId: e.conversationId ?? null,
       metadata: e.metadata ?? {},
-      ...(e.occurredAt ? { occurredAt: e.occurredAt } : {}),
     };
     validateValues('cost_events', row);
-    return row;
-  });
-  if (rows.length === 0) return [];
-  return tenant.transaction((tx) => tx.insert(costEvents).values(rows).returning());
+    columns.conversationId.push(row.conversationId);
+    columns.service.push(row.service);
+    columns.provider.push(row.provider);
+    columns.tokensUsed.push(row.tokensUsed);
+    columns.costUsd.push(row.costUsd);
+    columns.metadata.push(JSON.stringify(row.metadata));
+    columns.occurredAt.push(e.occurredAt?.toISOString() ?? null);
+  }
+  if (events.length === 0) return [];
+  // In the table's column order (drizzle lists every column for INSERT … SELECT).
+  const rows = sql`select ${tenantId}::uuid, gen_random_uuid(), e.conversation_id, e.service::public.cost_service,
+      e.provider, e.tokens_used, e.cost_usd, e.metadata::jsonb, coalesce(e.occurred_at, now()), now(), now()
+    from unnest(${param(columns.conversationId)}::uuid[], ${param(columns.service)}::text[],
+                ${param(columns.provider)}::text[], ${param(columns.tokensUsed)}::int[],
+                ${param(columns.costUsd)}::numeric[], ${param(columns.metadata)}::text[],
+                ${param(columns.occurredAt)}::timestamptz[])
+      as e(conversation_id, service, provider, tokens_used, cost_usd, metadata, occurred_at)`;
+  return tenant.transaction((tx) => tx.insert(costEvents).select(rows).returning());
 }
 
 /**

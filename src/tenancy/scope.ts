@@ -10,7 +10,7 @@
  * A module never opens a private transaction of its own: it calls `scope.transaction(fn)`, which
  * joins the caller's transaction when there is one, so module calls compose.
  */
-import type { OrmTransaction, Schema } from '../db/database.ts';
+import type { OrmTransaction, Schema, StatementOrm } from '../db/database.ts';
 import { TenantDbError } from '../errors.ts';
 import type { ScopedApi } from './scoped.ts';
 import type { TenantContext } from './validate-context.ts';
@@ -29,6 +29,12 @@ export interface TenantScope<TSchema extends Schema = Schema> {
    * inside `withTenantContext`, a new short one on a tenant client.
    */
   transaction<T>(fn: (tx: OrmTransaction<TSchema>, scope: TenantScope<TSchema>) => Promise<T>): Promise<T>;
+  /**
+   * Runs exactly one statement (a module function that needs only one): on a tenant client it is
+   * sent with the context in one pipeline (one round trip; a second statement is refused with
+   * STATEMENT_LIMIT), inside `withTenantContext` it joins the open transaction.
+   */
+  statement<T>(fn: (db: StatementOrm<TSchema>) => Promise<T>): Promise<T>;
 }
 
 export interface SystemScope<TSchema extends Schema = Schema> {

@@ -58,6 +58,7 @@ export async function withTenantContext<TSchema extends Schema, T>(
         tables: createScopedApi(db.schema, valid.tenantId, (operation) => operation(tx)),
         transaction: <R>(inner: (tx: OrmTransaction<TSchema>, scope: TenantScope<TSchema>) => Promise<R>) =>
           inner(tx, scope),
+        statement: <R>(operation: (db: StatementOrm<TSchema>) => Promise<R>) => operation(tx),
       });
       return fn(tx, scope);
     });
@@ -112,6 +113,7 @@ export function createStatementScope<TSchema extends Schema>(
     context: Object.freeze({ ...valid }),
     tables: createScopedApi(db.schema, valid.tenantId, run),
     transaction: (fn) => withTenantContext(db, valid, fn),
+    statement: run,
     run,
     query: <Row>(text: string, params?: unknown[]) =>
       inContext((statementContext) => db.queryInContext<Row>(statementContext, text, params)),

@@ -293,8 +293,8 @@ describe('checkBudgets', () => {
 });
 
 describe('notifications', () => {
-  // Skipped on Citus: the trigger runs on the worker holding the shard, so NOTIFY is raised there
-  // (documented; checkBudgets is the outbox that works everywhere).
+  // Skipped on Citus: no NOTIFY there (the trigger runs on a worker, and a worker that notified
+  // cannot take part in a two-phase commit); checkBudgets is the outbox that works everywhere.
   it.skipIf(isCitus)('notifies the budget alert channel once the recording commits, amounts exact', async () => {
     // A session connection (PgBouncer's transaction mode cannot LISTEN): the direct URL on a server.
     const listener = t.directUrl === undefined ? db : await createDatabase({ url: t.directUrl });

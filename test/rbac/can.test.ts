@@ -153,6 +153,7 @@ describe('system roles and can()', () => {
           context: { tenantId: A.tenantId, userId: A.ownerId },
           tables: {},
           transaction: (fn) => fn(tx, forged),
+          statement: (fn) => fn(tx),
         };
         return can(forged, 'billing', 'manage');
       }),
