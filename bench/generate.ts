@@ -18,8 +18,11 @@ import { format, log, Progress, timed } from './progress.ts';
 import { int, pick, prng, sentence, uuid, weighted, type Random } from './random.ts';
 import { installSeed004 } from './seed004.ts';
 
-/** Bump when the generated data changes shape: every recorded data set is then regenerated. */
-const GENERATOR_VERSION = 2;
+/**
+ * Bump a kind's version when the data it generates changes shape: every recorded data set of that
+ * kind is then regenerated. main 3: the running cost totals are rebuilt after the load.
+ */
+const GENERATOR_VERSION = { main: 3, scaling: 2 } as const;
 const BATCH_ROWS = 10_000;
 const LOAD_CONNECTIONS = 2;
 const DAY_MS = 86_400_000;
@@ -55,7 +58,7 @@ export interface DatasetInfo {
 export function mainSpec(scale: number): DatasetSpec {
   const tenants = Math.max(10, Math.round(1000 * scale));
   return {
-    version: GENERATOR_VERSION,
+    version: GENERATOR_VERSION.main,
     kind: 'main',
     name: 'tenantdb_bench',
     seed: 5,
@@ -71,7 +74,7 @@ export function mainSpec(scale: number): DatasetSpec {
 
 export function scalingSpec(tenants: number): DatasetSpec {
   return {
-    version: GENERATOR_VERSION,
+    version: GENERATOR_VERSION.scaling,
     kind: 'scaling',
     name: `tenantdb_bench_tenants_${tenants}`,
     seed: 7,
@@ -156,8 +159,45 @@ export async function deleteInsertedRows(bench: BenchDatabase, anchor: string): 
   return removed;
 }
 
+/**
+ * The totals the cost_events triggers keep, recomputed from the events, set-based: the load skips
+ * the triggers (session_replication_role = replica), so without this the loaded events would have
+ * no running period totals (migration 0017, section 8: every period's summary due, so dirty) and
+ * the conversations no cost total (0015). Also run after rows were written with the triggers off.
+ * Empties cost_summaries, which the data set starts without.
+ */
+export async function rebuildCostTotals(bench: BenchDatabase): Promise<void> {
+  await bench.db.rawTransaction(async (session) => {
+    await session.exec('TRUNCATE public.cost_summaries, public.cost_period_totals');
+    await session.exec(COST_PERIOD_TOTALS);
+    await session.exec(CONVERSATION_COST_TOTALS);
+  });
+}
+
+// Migration 0017, section 8.
+const COST_PERIOD_TOTALS = `
+  INSERT INTO public.cost_period_totals (tenant_id, period, period_start, period_end, time_zone, spend, event_count, breakdown)
+  SELECT tenant_id, period::public.budget_period, start, ((start AT TIME ZONE tz) + ('1 ' || unit)::interval) AT TIME ZONE tz,
+         tz, sum(amount), sum(n)::integer, jsonb_object_agg(service, amount::text)
+  FROM (
+    SELECT e.tenant_id, p.period, p.unit, tenantdb.time_zone_of(t.settings) AS tz,
+           date_trunc(p.unit, e.occurred_at, tenantdb.time_zone_of(t.settings)) AS start,
+           e.service, sum(e.cost_usd) AS amount, count(*) AS n
+    FROM public.cost_events e JOIN public.tenants t ON t.id = e.tenant_id
+    CROSS JOIN (VALUES ('daily', 'day'), ('weekly', 'week'), ('monthly', 'month')) AS p(period, unit)
+    GROUP BY 1, 2, 3, 4, 5, 6
+  ) AS per_service
+  GROUP BY tenant_id, period, unit, tz, start`;
+// Migration 0015: a conversation's total is its events' sum.
+const CONVERSATION_COST_TOTALS = `
+  UPDATE public.conversations c SET total_cost_usd = s.total
+  FROM (SELECT tenant_id, conversation_id, sum(cost_usd) AS total FROM public.cost_events
+        WHERE conversation_id IS NOT NULL GROUP BY tenant_id, conversation_id) s
+  WHERE c.tenant_id = s.tenant_id AND c.id = s.conversation_id AND c.total_cost_usd IS DISTINCT FROM s.total`;
+
 export async function countRows(bench: BenchDatabase, spec: DatasetSpec): Promise<Record<string, number>> {
   const tables = ['tenants', 'conversations', 'messages', 'cost_events'];
+  if (spec.costEvents > 0) tables.push('cost_period_totals');
   if (spec.seed004) tables.push('seed004.sessions', 'seed004.messages');
   const counts: Record<string, number> = {};
   for (const table of tables) {
@@ -309,6 +349,9 @@ async function generate(bench: BenchDatabase, spec: DatasetSpec): Promise<Datase
   }
   progress.finish();
 
+  if (spec.costEvents > 0) {
+    await timed(`${spec.name}: rebuilding the running cost totals`, () => rebuildCostTotals(bench));
+  }
   if (spec.seed004) await installSeed004(bench, tenantIds, spec.messages);
 
   await timed(`${spec.name}: VACUUM (ANALYZE)`, () => bench.raw.query('VACUUM (ANALYZE)'));

@@ -4,7 +4,9 @@
  * 1. Makes sure each data set the chosen scenarios need exists (generated once, then reused).
  * 2. Per scenario: picks the targets, EXPLAINs the tenantdb statement in its tenant context,
  *    then measures the sides in alternating slices.
- * 3. Prints the table (stdout) and writes bench/results/<date>.json and .svg.
+ * 3. Runs the stand-alone scenarios: those on the main data set while it is open, then those
+ *    with databases of their own.
+ * 4. Prints the table (stdout) and writes bench/results/<date>.json and .svg.
  */
 import os from 'node:os';
 import { HELP, parseBenchArgs, UsageError, type BenchOptions } from './args.ts';
@@ -42,11 +44,16 @@ async function run(options: BenchOptions, backend: Backend): Promise<void> {
   const scenarios = SCENARIOS.filter(
     (s) => options.scenarios.includes(s.name) && !(backend.kind === 'pglite' && s.serverOnly === true),
   );
+  const standaloneScenarios = STANDALONE_SCENARIOS.filter(
+    (s) => options.scenarios.includes(s.name) && !(backend.kind === 'pglite' && s.serverOnly === true),
+  );
   const specs = new Map<string, DatasetSpec>();
   for (const scenario of scenarios) {
     const spec = specFor(scenario, options.scale);
     specs.set(spec.name, spec);
   }
+  const mainDataset = mainSpec(options.scale);
+  if (standaloneScenarios.some((s) => s.dataset === 'main')) specs.set(mainDataset.name, mainDataset);
   if (backend.kind === 'pglite') {
     log(
       `--pglite: in-memory PGlite, scale ${options.scale} (a server's default is 1), data generated on every run; ` +
@@ -56,6 +63,7 @@ async function run(options: BenchOptions, backend: Backend): Promise<void> {
 
   const open = new Map<string, { bench: BenchDatabase; info: DatasetInfo }>();
   const results: ScenarioResult[] = [];
+  const standalone: StandaloneResult[] = [];
   let version = 'unknown';
   try {
     for (const spec of specs.values()) {
@@ -96,6 +104,7 @@ async function run(options: BenchOptions, backend: Backend): Promise<void> {
         const ratioP50 = tenantdb.p50Ms / raw.p50Ms;
         const seed = sides.seed004;
         const orm = sides.orm;
+        const untriggered = sides.untriggered;
         results.push({
           name: scenario.name,
           description: scenario.description,
@@ -110,6 +119,14 @@ async function run(options: BenchOptions, backend: Backend): Promise<void> {
           explain,
           ...(orm
             ? { orm: { ratioOps: round(orm.opsPerSec / raw.opsPerSec), ratioP50: round(orm.p50Ms / raw.p50Ms) } }
+            : {}),
+          ...(untriggered
+            ? {
+                untriggered: {
+                  ratioOps: round(untriggered.opsPerSec / raw.opsPerSec),
+                  ratioP50: round(untriggered.p50Ms / raw.p50Ms),
+                },
+              }
             : {}),
           ...(seed && seedExplain
             ? {
@@ -127,16 +144,16 @@ async function run(options: BenchOptions, backend: Backend): Promise<void> {
         await prepared.close?.();
       }
     }
+    // Stand-alone scenarios on the main data set, while it is open.
+    for (const scenario of standaloneScenarios.filter((s) => s.dataset === 'main')) {
+      standalone.push(await scenario.run({ backend, ...options, dataset: open.get(mainDataset.name) }));
+    }
   } finally {
     for (const { bench } of open.values()) await bench.close();
   }
 
-  // Stand-alone scenarios open their own databases, after the others' are closed.
-  const standalone: StandaloneResult[] = [];
-  for (const scenario of STANDALONE_SCENARIOS) {
-    if (!options.scenarios.includes(scenario.name) || (backend.kind === 'pglite' && scenario.serverOnly === true)) {
-      continue;
-    }
+  // The other stand-alone scenarios open their own databases, after these are closed.
+  for (const scenario of standaloneScenarios.filter((s) => s.dataset === undefined)) {
     standalone.push(await scenario.run({ backend, ...options }));
     if (version === 'unknown') version = standalone[standalone.length - 1]?.serverVersion ?? version;
   }

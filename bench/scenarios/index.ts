@@ -7,10 +7,13 @@
 import { bulkInsertCost1000 } from './bulk-insert-cost-1000.ts';
 import { contextForm } from './context-form.ts';
 import { costMonthly } from './cost-monthly.ts';
+import { costRollup } from './cost-rollup.ts';
+import { costSummaryMonth } from './cost-summary-month.ts';
 import { insertMessage } from './insert-message.ts';
 import { knowledgeSearch } from './knowledge-search.ts';
 import { listLatest50 } from './list-latest-50.ts';
 import { pointRead } from './point-read.ts';
+import { recordCosts1000 } from './record-costs-1000.ts';
 import { SCALING_LISTS } from './scaling-list.ts';
 import type { Scenario } from './scenario.ts';
 import { seed004List } from './seed004-list.ts';
@@ -22,12 +25,14 @@ const LIST = [
   listLatest50,
   seed004List,
   costMonthly,
+  costSummaryMonth,
   insertMessage,
   bulkInsertCost1000,
+  recordCosts1000,
   ...SCALING_LISTS,
 ] as const;
 
-const STANDALONE_LIST = [knowledgeSearch] as const;
+const STANDALONE_LIST = [costRollup, knowledgeSearch] as const;
 
 export type ScenarioName = (typeof LIST)[number]['name'] | (typeof STANDALONE_LIST)[number]['name'];
 

@@ -9,7 +9,10 @@
  * - orm (information): the same operation through the tenant client's scoped API
  *   (`tables.messages.findFirst`, `findMany`, `insert`; Drizzle's builders for the aggregate). The
  *   difference to `tenantdb` is Drizzle building the SQL and mapping the rows, not isolation.
- * seed004-list adds a side: the same list through the seed 004 design.
+ * seed004-list adds a side: the same list through the seed 004 design. Some scenarios call a
+ * module's function on the tenantdb side (`recordCosts`, `costSummary`) instead of `query`: the
+ * function is what the target judges, its SQL as the module writes it. record-costs-1000 adds
+ * `untriggered` (information): the raw side's statement with cost_events' triggers disabled.
  *
  * `prepare` picks every target (tenant, ids, cursors, rows to insert) and creates the tenant
  * clients up front, so an operation does nothing but the operation. The scenarios, one per file,
@@ -20,12 +23,14 @@ import type { DatasetInfo } from '../generate.ts';
 import type { Seed004Runner } from '../seed004.ts';
 import type { ScenarioName } from './index.ts';
 
-export type SideName = 'raw' | 'tenantdb' | 'orm' | 'seed004';
+export type SideName = 'raw' | 'tenantdb' | 'orm' | 'seed004' | 'untriggered';
 
 /** One side of a scenario: `op(i)` runs the i-th operation (on target i modulo the targets). */
 export interface Side {
   name: SideName;
   op: (i: number) => Promise<unknown>;
+  /** Run around each of the side's slices (warm-up too), outside the timed region. */
+  slice?: { begin(): Promise<void>; end(): Promise<void> };
 }
 
 export type Target =
@@ -83,6 +88,8 @@ export function scenario<const Name extends string>(definition: Scenario<Name>):
 
 export const SINGLE_STATEMENT = { kind: 'p50', max: 1.15 } as const satisfies Target;
 export const THROUGHPUT = { kind: 'ops', min: 0.95 } as const satisfies Target;
+/** A module's function (recordCosts, costSummary) against the hand-written SQL it stands for. */
+export const MODULE_THROUGHPUT = { kind: 'ops', min: 0.9 } as const satisfies Target;
 
 /** The i-th target, modulo the targets. */
 export function at<T>(items: readonly T[], i: number): T {

@@ -1,14 +1,18 @@
 /**
  * A stand-alone scenario: one that does not fit the raw / tenantdb sides of `./scenario.ts`
- * (several strategies, recall as well as latency, its own data set), so it opens its own
- * database, measures on its own and hands back its table, its targets and its details for the
- * results JSON. main.ts runs the selected ones after the side-by-side scenarios. Listed in
+ * (several strategies, recall as well as latency, a job timed against another), so it measures
+ * on its own — on its own database, or on the main data set — and hands back its table, its
+ * targets and its details for the results JSON. main.ts runs the selected ones after the
+ * side-by-side scenarios. Listed in
  * `./index.ts` with the others, so `--scenarios` names them the same way.
  */
-import type { Backend } from '../databases.ts';
+import type { Backend, BenchDatabase } from '../databases.ts';
+import type { DatasetInfo } from '../generate.ts';
 
 export interface StandaloneEnv {
   backend: Backend;
+  /** The main data set, opened by main.ts, for a scenario with `dataset: 'main'`. */
+  dataset?: { bench: BenchDatabase; info: DatasetInfo };
   scale: number;
   /** --duration and --warmup: how long the scenario may take (it scales its repetitions by them). */
   duration: number;
@@ -42,6 +46,11 @@ export interface StandaloneScenario<Name extends string = string> {
   description: string;
   /** Runs on a server only (skipped with --pglite). */
   serverOnly?: boolean;
+  /**
+   * 'main': measures on the main data set, which main.ts opens with the side-by-side scenarios'
+   * (and generates if needed) and passes in `env.dataset`; otherwise it opens its own database.
+   */
+  dataset?: 'main';
   run(env: StandaloneEnv): Promise<StandaloneResult>;
 }
 
