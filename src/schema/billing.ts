@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, numeric, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { tenantReference, tenantTable } from '../contract/tenant-table.ts';
 import { conversations } from './conversations.ts';
 import { alertSeverity, budgetPeriod, costService } from './enums.ts';
@@ -78,7 +90,9 @@ export const costPeriodTotals = tenantTable(
     commands: ['select'],
     extra: (t) => [
       uniqueIndex('cost_period_totals_tenant_period_key').on(t.tenantId, t.period, t.periodStart),
-      index('cost_period_totals_dirty_idx').on(t.period, t.tenantId, t.periodStart).where(sql`dirty`),
+      index('cost_period_totals_dirty_idx')
+        .on(t.period, t.tenantId, t.periodStart)
+        .where(sql`dirty`),
     ],
   },
 );
@@ -121,7 +135,9 @@ export const budgetAlerts = tenantTable(
       ),
       index('budget_alerts_tenant_resolved_idx').on(t.tenantId, t.resolved),
       index('budget_alerts_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
-      index('budget_alerts_pending_idx').on(t.tenantId).where(sql`notification_pending`),
+      index('budget_alerts_pending_idx')
+        .on(t.tenantId)
+        .where(sql`notification_pending`),
     ],
   },
 );
