@@ -168,32 +168,11 @@ export async function deleteInsertedRows(bench: BenchDatabase, anchor: string): 
  */
 export async function rebuildCostTotals(bench: BenchDatabase): Promise<void> {
   await bench.db.rawTransaction(async (session) => {
-    await session.exec('TRUNCATE public.cost_summaries, public.cost_period_totals');
-    await session.exec(COST_PERIOD_TOTALS);
-    await session.exec(CONVERSATION_COST_TOTALS);
+    await session.exec('TRUNCATE public.cost_summaries');
+    // The period totals and conversation totals the trigger-less load skipped (migration 0017).
+    await session.exec('SELECT tenantdb.rebuild_cost_totals()');
   });
 }
-
-// Migration 0017, section 8.
-const COST_PERIOD_TOTALS = `
-  INSERT INTO public.cost_period_totals (tenant_id, period, period_start, period_end, time_zone, spend, event_count, breakdown)
-  SELECT tenant_id, period::public.budget_period, start, ((start AT TIME ZONE tz) + ('1 ' || unit)::interval) AT TIME ZONE tz,
-         tz, sum(amount), sum(n)::integer, jsonb_object_agg(service, amount::text)
-  FROM (
-    SELECT e.tenant_id, p.period, p.unit, tenantdb.time_zone_of(t.settings) AS tz,
-           date_trunc(p.unit, e.occurred_at, tenantdb.time_zone_of(t.settings)) AS start,
-           e.service, sum(e.cost_usd) AS amount, count(*) AS n
-    FROM public.cost_events e JOIN public.tenants t ON t.id = e.tenant_id
-    CROSS JOIN (VALUES ('daily', 'day'), ('weekly', 'week'), ('monthly', 'month')) AS p(period, unit)
-    GROUP BY 1, 2, 3, 4, 5, 6
-  ) AS per_service
-  GROUP BY tenant_id, period, unit, tz, start`;
-// Migration 0015: a conversation's total is its events' sum.
-const CONVERSATION_COST_TOTALS = `
-  UPDATE public.conversations c SET total_cost_usd = s.total
-  FROM (SELECT tenant_id, conversation_id, sum(cost_usd) AS total FROM public.cost_events
-        WHERE conversation_id IS NOT NULL GROUP BY tenant_id, conversation_id) s
-  WHERE c.tenant_id = s.tenant_id AND c.id = s.conversation_id AND c.total_cost_usd IS DISTINCT FROM s.total`;
 
 export async function countRows(bench: BenchDatabase, spec: DatasetSpec): Promise<Record<string, number>> {
   const tables = ['tenants', 'conversations', 'messages', 'cost_events'];

@@ -225,17 +225,44 @@ REVOKE ALL ON FUNCTION tenantdb.evaluate_budget(uuid, numeric, jsonb, public.bud
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION tenantdb.reevaluate_budgets(uuid) TO tenantdb_system;
 --> statement-breakpoint
--- 8. The running totals of the cost events already recorded (their summaries are due: dirty).
-INSERT INTO public.cost_period_totals (tenant_id, period, period_start, period_end, time_zone, spend, event_count, breakdown)
-SELECT tenant_id, period::public.budget_period, start, ((start AT TIME ZONE tz) + ('1 ' || unit)::interval) AT TIME ZONE tz,
-       tz, sum(amount), sum(n)::integer, jsonb_object_agg(service, amount::text)
-FROM (
-  SELECT e.tenant_id, p.period, p.unit, tenantdb.time_zone_of(t.settings) AS tz,
-         date_trunc(p.unit, e.occurred_at, tenantdb.time_zone_of(t.settings)) AS start,
-         e.service, sum(e.cost_usd) AS amount, count(*) AS n
-  FROM public.cost_events e JOIN public.tenants t ON t.id = e.tenant_id
-  CROSS JOIN (VALUES ('daily', 'day'), ('weekly', 'week'), ('monthly', 'month')) AS p(period, unit)
-  GROUP BY 1, 2, 3, 4, 5, 6
-) AS per_service
-GROUP BY tenant_id, period, unit, tz, start
-ON CONFLICT (tenant_id, period, period_start) DO NOTHING;
+-- 8. Rebuilds every running total from the cost events: the period totals (all due for the
+-- rollup) and the conversations' totals. For data loaded with triggers off (a bulk load with
+-- session_replication_role = replica) and for this migration. Recording waits meanwhile (a SHARE
+-- lock on cost_events; on Citus, run it when nothing records). Returns the period totals written.
+CREATE OR REPLACE FUNCTION tenantdb.rebuild_cost_totals() RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  v_rows bigint;
+BEGIN
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    LOCK TABLE public.cost_events IN SHARE MODE;
+  END IF;
+  DELETE FROM public.cost_period_totals;
+  INSERT INTO public.cost_period_totals (tenant_id, period, period_start, period_end, time_zone, spend, event_count, breakdown)
+  SELECT tenant_id, period::public.budget_period, start, ((start AT TIME ZONE tz) + ('1 ' || unit)::interval) AT TIME ZONE tz,
+         tz, sum(amount), sum(n)::integer, jsonb_object_agg(service, amount::text)
+  FROM (
+    SELECT e.tenant_id, p.period, p.unit, tenantdb.time_zone_of(t.settings) AS tz,
+           date_trunc(p.unit, e.occurred_at, tenantdb.time_zone_of(t.settings)) AS start,
+           e.service, sum(e.cost_usd) AS amount, count(*) AS n
+    FROM public.cost_events e JOIN public.tenants t ON t.id = e.tenant_id
+    CROSS JOIN (VALUES ('daily', 'day'), ('weekly', 'week'), ('monthly', 'month')) AS p(period, unit)
+    GROUP BY 1, 2, 3, 4, 5, 6
+  ) AS per_service
+  GROUP BY tenant_id, period, unit, tz, start;
+  GET DIAGNOSTICS v_rows = ROW_COUNT;
+  UPDATE public.conversations c SET total_cost_usd = COALESCE(s.total, 0)
+    FROM (SELECT tenant_id, conversation_id, sum(cost_usd) AS total FROM public.cost_events
+          WHERE conversation_id IS NOT NULL GROUP BY tenant_id, conversation_id) s
+    WHERE c.tenant_id = s.tenant_id AND c.id = s.conversation_id AND c.total_cost_usd IS DISTINCT FROM s.total;
+  RETURN v_rows;
+END $$;
+--> statement-breakpoint
+ALTER FUNCTION tenantdb.rebuild_cost_totals() OWNER TO tenantdb_system;
+--> statement-breakpoint
+REVOKE ALL ON FUNCTION tenantdb.rebuild_cost_totals() FROM PUBLIC;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION tenantdb.rebuild_cost_totals() TO tenantdb_system;
+--> statement-breakpoint
+SELECT tenantdb.rebuild_cost_totals();

@@ -1616,6 +1616,7 @@ GRANT EXECUTE ON FUNCTION tenantdb.narrow_set_null(p_table regclass, p_constrain
 GRANT EXECUTE ON FUNCTION tenantdb.open_context(p_tenant uuid, p_user uuid, p_switch_role boolean) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.policy_check(p_ok boolean, p_policy text, p_table text) TO tenantdb_system;
+GRANT EXECUTE ON FUNCTION tenantdb.rebuild_cost_totals() TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.reevaluate_budgets(p_tenant uuid) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.refresh_context() TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.reset_vector_search() TO tenantdb_app;
@@ -2210,6 +2211,40 @@ BEGIN
   END IF;
   RETURN true;
 END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.rebuild_cost_totals()
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v_rows bigint;
+BEGIN
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    LOCK TABLE public.cost_events IN SHARE MODE;
+  END IF;
+  DELETE FROM public.cost_period_totals;
+  INSERT INTO public.cost_period_totals (tenant_id, period, period_start, period_end, time_zone, spend, event_count, breakdown)
+  SELECT tenant_id, period::public.budget_period, start, ((start AT TIME ZONE tz) + ('1 ' || unit)::interval) AT TIME ZONE tz,
+         tz, sum(amount), sum(n)::integer, jsonb_object_agg(service, amount::text)
+  FROM (
+    SELECT e.tenant_id, p.period, p.unit, tenantdb.time_zone_of(t.settings) AS tz,
+           date_trunc(p.unit, e.occurred_at, tenantdb.time_zone_of(t.settings)) AS start,
+           e.service, sum(e.cost_usd) AS amount, count(*) AS n
+    FROM public.cost_events e JOIN public.tenants t ON t.id = e.tenant_id
+    CROSS JOIN (VALUES ('daily', 'day'), ('weekly', 'week'), ('monthly', 'month')) AS p(period, unit)
+    GROUP BY 1, 2, 3, 4, 5, 6
+  ) AS per_service
+  GROUP BY tenant_id, period, unit, tz, start;
+  GET DIAGNOSTICS v_rows = ROW_COUNT;
+  UPDATE public.conversations c SET total_cost_usd = COALESCE(s.total, 0)
+    FROM (SELECT tenant_id, conversation_id, sum(cost_usd) AS total FROM public.cost_events
+          WHERE conversation_id IS NOT NULL GROUP BY tenant_id, conversation_id) s
+    WHERE c.tenant_id = s.tenant_id AND c.id = s.conversation_id AND c.total_cost_usd IS DISTINCT FROM s.total;
+  RETURN v_rows;
+END $function$;
+ALTER FUNCTION tenantdb.rebuild_cost_totals() OWNER TO tenantdb_system;
 
 CREATE OR REPLACE FUNCTION tenantdb.reevaluate_budgets(p_tenant uuid)
  RETURNS void

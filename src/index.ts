@@ -106,6 +106,7 @@ export {
   fromMicros,
   listBudgetAlerts,
   onBudgetAlert,
+  rebuildCostTotals,
   recordCost,
   recordCosts,
   rollupCosts,

@@ -1,24 +1,10 @@
 /** The real `tenantdb` binary and `npm start`, spawned as a user would run them. */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, globalTables, provisionTenant, tenantTables, type Database } from '../src/index.ts';
+import { globalTables, provisionTenant, tenantTables, type Database } from '../src/index.ts';
+import { bin, openTarget, run } from './helpers/cli.ts';
 import { systemOf } from './helpers/tenants.ts';
 import { ATTACKS } from '../src/verify/index.ts';
 import { backend, createTestDatabase, isServer, type TestDatabase } from './helpers/backend.ts';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = fileURLToPath(new URL('../bin/tenantdb.js', import.meta.url));
-
-function run(command: string, args: string[], env: Record<string, string | undefined> = {}) {
-  const result = spawnSync(command, args, {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, DATABASE_URL: undefined, ...env },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 let t: TestDatabase | undefined; // for npm start
 let fresh: TestDatabase | undefined; // for migrate
@@ -180,15 +166,7 @@ describe('tenantdb CLI', () => {
     const dir = mkdtempSync(`${tmpdir()}/tenantdb-ingest-`);
     const server = isServer ? await createTestDatabase() : undefined;
     const target = server ? ['--url', server.url as string] : ['--data-dir', `${dir}/db`];
-    const open = async <T>(fn: (db: Database) => Promise<T>): Promise<T> => {
-      if (server) return fn(server.db);
-      const db = await createDatabase({ dataDir: `${dir}/db` });
-      try {
-        return await fn(db);
-      } finally {
-        await db.close();
-      }
-    };
+    const open = <T>(fn: (db: Database) => Promise<T>) => openTarget(server, `${dir}/db`, fn);
     try {
       if (!server) expect(run('node', [bin, 'migrate', ...target]).code).toBe(0);
       const tenantId = await open(

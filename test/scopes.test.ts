@@ -122,7 +122,12 @@ describe('client shape', () => {
     expect(system.kind).toBe('system');
     expect(system.reason).toBe('scopes test: shape');
     expect(Object.keys(system.tenants).sort()).toEqual(['addMember', 'provision', 'setStatus', 'setTimeZone']);
-    expect(Object.keys(system.billing).sort()).toEqual(['checkBudgets', 'rollupCosts', 'setBudget']);
+    expect(Object.keys(system.billing).sort()).toEqual([
+      'checkBudgets',
+      'rebuildCostTotals',
+      'rollupCosts',
+      'setBudget',
+    ]);
     expect(Object.keys(system.apiKeys)).toEqual(['verify']);
     expect(Object.keys(system.secrets)).toEqual(['ensureTenantDataKey']);
     expect(Object.keys(system.usage)).toEqual(['snapshot']);

@@ -6,6 +6,7 @@ import type { SystemScope, TenantScope } from '../tenancy/index.ts';
 import { checkBudgets, type CheckBudgetsInput } from './budget-check.ts';
 import { budgetStatus, listBudgetAlerts, setBudget, type BudgetInput, type ListBudgetAlertsInput } from './budget.ts';
 import { costSummary, type CostSummaryInput } from './cost-summary.ts';
+import { rebuildCostTotals } from './rebuild.ts';
 import { recordCost, recordCosts, type CostEventInput } from './record-cost.ts';
 import { rollupCosts, type RollupCostsInput } from './rollup.ts';
 
@@ -26,6 +27,7 @@ export {
 export { costSummary, type CostSummary, type CostSummaryInput, type CostSummaryRow } from './cost-summary.ts';
 export { checkMoney, fromMicros, toMicros, type DecimalShape } from './money.ts';
 export { PERIODS, type Period, type PeriodName } from './periods.ts';
+export { rebuildCostTotals } from './rebuild.ts';
 export { recordCost, recordCosts, type CostEvent, type CostEventInput, type CostService } from './record-cost.ts';
 export { rollupCosts, type RollupCostsInput, type RollupResult } from './rollup.ts';
 
@@ -46,5 +48,6 @@ export function systemBillingNamespace(scope: SystemScope) {
     rollupCosts: (input?: RollupCostsInput) => rollupCosts(scope, input),
     checkBudgets: (input?: CheckBudgetsInput) => checkBudgets(scope, input),
     setBudget: (tenantId: string, input: BudgetInput) => setBudget(scope, tenantId, input),
+    rebuildCostTotals: () => rebuildCostTotals(scope),
   };
 }

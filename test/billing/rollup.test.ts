@@ -6,7 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordCosts, rollupCosts, type CostEventInput } from '../../src/billing/index.ts';
+import { rebuildCostTotals, recordCosts, rollupCosts, type CostEventInput } from '../../src/billing/index.ts';
 import { setTenantTimeZone, withSystemContext, withTenantContext, type TenantContext } from '../../src/index.ts';
 import { costEvents, costSummaries } from '../../src/schema/index.ts';
 import { createTestDatabase, type TestDatabase, type TestDb } from '../helpers/backend.ts';
@@ -182,6 +182,44 @@ describe('rollupCosts', () => {
     // And a tenant reads only its own summaries.
     const seen = await tenantOf(db, a).query<{ tenant_id: string }>('select distinct tenant_id from cost_summaries');
     expect(seen.map((r) => r.tenant_id)).toEqual([a.tenantId]);
+  });
+
+  it('rebuildCostTotals recomputes running totals that drifted from the events (a load with triggers off)', async () => {
+    const c = await ownerContext(db, 'Rollup rebuild');
+    const conversation = (await tenantOf(db, c).tables.conversations.insert({ title: 'Rebuild' })).id;
+    await recordCosts(tenantOf(db, c), [
+      {
+        service: 'llm',
+        costUsd: '0.400000',
+        occurredAt: new Date('2025-10-06T10:00:00Z'),
+        conversationId: conversation,
+      },
+      { service: 'vision', costUsd: '0.000100', occurredAt: new Date('2025-10-07T10:00:00Z') },
+    ]);
+    const totals = () =>
+      db.rawQuery<{ period: string; spend: string; n: number }>(
+        `select period::text, spend::text, event_count as n from cost_period_totals where tenant_id = $1 order by 1, 2`,
+        [c.tenantId],
+      );
+    const before = await totals();
+    // What a load with triggers off leaves: totals that do not match the events.
+    await db.rawQuery(`update cost_period_totals set spend = 0, event_count = 0 where tenant_id = $1`, [c.tenantId]);
+    await db.rawQuery(`update conversations set total_cost_usd = 0 where tenant_id = $1`, [c.tenantId]);
+    expect((await totals()).map((r) => r.spend)).toEqual(['0.000000', '0.000000', '0.000000', '0.000000']);
+    expect(await rebuildCostTotals(system())).toBeGreaterThanOrEqual(3);
+    expect(await totals()).toEqual(before);
+    expect(before.map((r) => [r.period, r.spend, r.n])).toEqual([
+      ['daily', '0.000100', 1],
+      ['daily', '0.400000', 1],
+      ['monthly', '0.400100', 2],
+      ['weekly', '0.400100', 2],
+    ]);
+    const [total] = await db.rawQuery<{ t: string }>(
+      `select total_cost_usd::text as t from conversations where id = $1`,
+      [conversation],
+    );
+    expect(total?.t).toBe('0.400000');
+    expect(await codeOf(rebuildCostTotals(tenantOf(db, c) as never))).toBe('SYSTEM_CONTEXT_FORBIDDEN');
   });
 
   it('refuses bad input and tenant scopes before any work', async () => {
