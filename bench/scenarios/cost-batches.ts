@@ -17,7 +17,7 @@ const PER_ROW = 5;
 export interface CostBatch {
   tenantId: string;
   /** The events, as recordCosts takes them (and as `costEvents.insert` does). */
-  rows: (CostEventInput & { provider: string; tokensUsed: number | null; occurredAt: Date })[];
+  rows: (CostEventInput & { costUsd: string; provider: string; tokensUsed: number | null; occurredAt: Date })[];
   /** The raw insert's parameters: the tenant, then PER_ROW per row. */
   params: unknown[];
 }

@@ -4,15 +4,18 @@ import { TenantDbError } from '../errors.ts';
 import { costEvents } from '../schema/billing.ts';
 import { costService } from '../schema/enums.ts';
 import { isUuid, requireTenantScope, validateValues, type TenantScope } from '../tenancy/index.ts';
-import { checkMoney } from './money.ts';
+import { checkMoney, fromMicros } from './money.ts';
 
 export type CostService = (typeof costService.enumValues)[number];
 export type CostEvent = typeof costEvents.$inferSelect;
 
 export interface CostEventInput {
   service: CostService;
-  /** USD as a decimal string with at most 6 decimals (`'0.012500'`): never a float. */
-  costUsd: string;
+  /**
+   * USD, exact: a decimal string with at most 6 decimals (`'0.012500'`), or bigint micro-dollars
+   * (`12500n`). Never a float.
+   */
+  costUsd: string | bigint;
   provider?: string | null;
   tokensUsed?: number | null;
   /** The conversation the cost belongs to: a conversation of the same tenant. */
@@ -25,6 +28,11 @@ export interface CostEventInput {
 const SERVICES: readonly string[] = costService.enumValues;
 const MAX_INT = 2_147_483_647;
 
+/** The amount as a decimal string: bigint micro-dollars become six decimals (12500n → '0.012500'). */
+function costOf(value: unknown): unknown {
+  return typeof value === 'bigint' && value >= 0n ? fromMicros(value) : value;
+}
+
 function checkEvent(event: CostEventInput, i: number): CostEventInput {
   const at = `recordCosts: events[${i}]`;
   if (event === null || typeof event !== 'object') throw new TenantDbError('INVALID_INPUT', `${at} must be an object.`);
@@ -34,7 +42,7 @@ function checkEvent(event: CostEventInput, i: number): CostEventInput {
       `${at}.service must be one of ${SERVICES.join(', ')} (got ${JSON.stringify(event.service)}).`,
     );
   }
-  checkMoney(event.costUsd, `${at}.costUsd`, { precision: 12, scale: 6 });
+  checkMoney(costOf(event.costUsd), `${at}.costUsd`, { precision: 12, scale: 6 });
   const tokens = event.tokensUsed;
   if (tokens != null && !(Number.isInteger(tokens) && tokens >= 0 && tokens <= MAX_INT)) {
     throw new TenantDbError('INVALID_INPUT', `${at}.tokensUsed must be a non-negative integer (got ${tokens}).`);
@@ -87,7 +95,7 @@ export async function recordCosts(scope: TenantScope, events: readonly CostEvent
     const row = {
       tenantId,
       service: e.service,
-      costUsd: e.costUsd,
+      costUsd: costOf(e.costUsd) as string,
       provider: e.provider ?? null,
       tokensUsed: e.tokensUsed ?? null,
       conversationId: e.conversationId ?? null,

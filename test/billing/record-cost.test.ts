@@ -119,6 +119,17 @@ describe('recordCosts', () => {
 });
 
 describe('recordCost', () => {
+  it('takes bigint micro-dollars as exactly as decimal strings; a negative bigint is INVALID_INPUT', async () => {
+    const [micro, big] = await recordCosts(tenantOf(db, a), [
+      { service: 'embedding', costUsd: 1n },
+      { service: 'llm', costUsd: 123_456_789_012n },
+    ]);
+    expect([micro?.costUsd, big?.costUsd]).toEqual(['0.000001', '123456.789012']);
+    expect(await codeOf(recordCosts(tenantOf(db, a), [{ service: 'llm', costUsd: -1n }]))).toBe('INVALID_INPUT');
+    // More than numeric(12, 6) holds: refused, not rounded.
+    expect(await codeOf(recordCosts(tenantOf(db, a), [{ service: 'llm', costUsd: 10n ** 12n }]))).toBe('INVALID_INPUT');
+  });
+
   it('records one event and returns its row; bad input is INVALID_INPUT with nothing written', async () => {
     const before = (await storedEvents(b.tenantId)).length;
     const row = await recordCost(tenantOf(db, b), { service: 'embedding', costUsd: '0.000130', tokensUsed: 1300 });
