@@ -16,10 +16,12 @@
 -- concurrent recorders of one tenant queue on the period rows instead of deadlocking; that queue
 -- is what makes the spend, the alert dedupe and the hard limit exact under concurrency.
 
--- 1. The tenant's time zone (a setting; UTC when unset).
+-- 1. The tenant's time zone (a setting; UTC when unset). No SET clause, so the planner inlines
+-- it (costSummary calls it per query); the operator is schema-qualified instead, so no
+-- search_path can redirect it.
 CREATE OR REPLACE FUNCTION tenantdb.time_zone_of(p_settings jsonb) RETURNS text
-  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
-  AS $$ SELECT COALESCE(NULLIF(p_settings ->> 'timeZone', ''), 'UTC') $$;
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT COALESCE(NULLIF(p_settings OPERATOR(pg_catalog.->>) 'timeZone', ''), 'UTC') $$;
 --> statement-breakpoint
 -- 2. {"llm": "0.5"} + {"llm": "0.25", "tts": "1"} = {"llm": "0.75", "tts": "1"} (decimal strings, exact).
 CREATE OR REPLACE FUNCTION tenantdb.add_amounts(p_a jsonb, p_b jsonb) RETURNS jsonb

@@ -2359,9 +2359,8 @@ END $function$;
 CREATE OR REPLACE FUNCTION tenantdb.time_zone_of(p_settings jsonb)
  RETURNS text
  LANGUAGE sql
- IMMUTABLE
- SET search_path TO 'pg_catalog', 'pg_temp'
-AS $function$ SELECT COALESCE(NULLIF(p_settings ->> 'timeZone', ''), 'UTC') $function$;
+ IMMUTABLE PARALLEL SAFE
+AS $function$ SELECT COALESCE(NULLIF(p_settings OPERATOR(pg_catalog.->>) 'timeZone', ''), 'UTC') $function$;
 
 CREATE OR REPLACE FUNCTION tenantdb.touch_updated_at()
  RETURNS trigger
