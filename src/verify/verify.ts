@@ -64,12 +64,28 @@ export async function verify(db: Database, options: VerifyOptions = {}): Promise
     if (error instanceof RolledBack) return error.report;
     throw error;
   } finally {
-    if (fixture !== undefined) {
-      const written = fixture;
-      await db.rawTransaction((session) => removeProbeFixture(session, written));
-    }
+    if (fixture !== undefined) await removeCommittedFixture(db, fixture);
   }
   throw new Error('unreachable: the verify transaction always rolls back');
+}
+
+/**
+ * Deletes the Citus fixture. Its tenants' rows cascade over every distributed table; run in
+ * parallel over the shards' connections, that cascade can meet itself in a distributed deadlock
+ * (seen after a shard move), so it runs sequentially and is retried on a deadlock.
+ */
+async function removeCommittedFixture(db: Database, fixture: ProbeFixture): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.rawTransaction(async (session) => {
+        await session.exec(`SET LOCAL citus.multi_shard_modify_mode = 'sequential'`);
+        await removeProbeFixture(session, fixture);
+      });
+      return;
+    } catch (error) {
+      if (attempt >= 3 || sqlStateOf(error) !== '40P01') throw error;
+    }
+  }
 }
 
 async function onCitus(db: Database): Promise<boolean> {
