@@ -386,7 +386,10 @@ CREATE TABLE public.tasks (
   connector_id uuid,
   created_by uuid,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  updated_at timestamp with time zone NOT NULL DEFAULT now()
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  locked_by text,
+  locked_until timestamp with time zone,
+  dedupe_key text
 );
 
 CREATE TABLE public.tenant_members (
@@ -418,7 +421,8 @@ CREATE TABLE public.tenants (
   stripe_subscription_id text,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
-  wrapped_data_key text
+  wrapped_data_key text,
+  max_concurrent_tasks integer
 );
 
 CREATE TABLE public.usage_snapshots (
@@ -622,8 +626,10 @@ CREATE INDEX module_insights_tenant_created_idx ON public.module_insights USING 
 CREATE INDEX module_insights_tenant_module_created_idx ON public.module_insights USING btree (tenant_id, module_slug, created_at, id);
 CREATE INDEX module_insights_tenant_module_idx ON public.module_insights USING btree (tenant_id, module_slug);
 CREATE INDEX module_insights_tenant_severity_idx ON public.module_insights USING btree (tenant_id, severity);
+CREATE INDEX tasks_running_lease_idx ON public.tasks USING btree (locked_until) WHERE (status = 'running'::public.task_status);
 CREATE INDEX tasks_tenant_connector_idx ON public.tasks USING btree (tenant_id, connector_id);
 CREATE INDEX tasks_tenant_module_idx ON public.tasks USING btree (tenant_id, module_slug);
+CREATE INDEX tasks_tenant_ready_idx ON public.tasks USING btree (tenant_id, priority DESC NULLS LAST, run_at, id) WHERE (status = 'pending'::public.task_status);
 CREATE INDEX tasks_tenant_status_run_at_idx ON public.tasks USING btree (tenant_id, status, run_at);
 CREATE INDEX tenant_members_user_idx ON public.tenant_members USING btree (user_id);
 CREATE UNIQUE INDEX accounts_pkey ON public.accounts USING btree (provider, provider_account_id);
@@ -670,6 +676,7 @@ CREATE UNIQUE INDEX roles_pkey ON public.roles USING btree (tenant_id, id);
 CREATE UNIQUE INDEX roles_tenant_name_key ON public.roles USING btree (tenant_id, name);
 CREATE UNIQUE INDEX system_context_log_pkey ON tenantdb.system_context_log USING btree (id);
 CREATE UNIQUE INDEX tasks_pkey ON public.tasks USING btree (tenant_id, id);
+CREATE UNIQUE INDEX tasks_tenant_dedupe_key_idx ON public.tasks USING btree (tenant_id, dedupe_key);
 CREATE UNIQUE INDEX tenant_members_pkey ON public.tenant_members USING btree (tenant_id, id);
 CREATE UNIQUE INDEX tenant_members_tenant_user_key ON public.tenant_members USING btree (tenant_id, user_id);
 CREATE UNIQUE INDEX tenants_domain_key ON public.tenants USING btree (lower(domain));
@@ -1586,6 +1593,8 @@ GRANT EXECUTE ON FUNCTION tenantdb.audit_row() TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.audit_table(p_table regclass, p_redact text[]) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.authorize_member(p_tenant uuid, p_user uuid, OUT status text, OUT member_role text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.authorize_member(p_tenant uuid, p_user uuid, OUT status text, OUT member_role text) TO tenantdb_system;
+GRANT EXECUTE ON FUNCTION tenantdb.claim_tasks(p_worker text, p_limit integer, p_lease_ms integer, p_types text[]) TO tenantdb_system;
+GRANT EXECUTE ON FUNCTION tenantdb.complete_tasks(p_worker text, p_items jsonb) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.create_default_roles(p_tenant uuid) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.current_member_can_write() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION tenantdb.current_member_can_write() TO tenantdb_app;
@@ -1673,6 +1682,7 @@ CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.role_permiss
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.role_permissions FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.roles FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('roles');
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.roles FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
+CREATE TRIGGER tasks_notify_queued AFTER INSERT ON public.tasks FOR EACH STATEMENT EXECUTE FUNCTION tenantdb.notify_task_queued();
 CREATE TRIGGER touch_updated_at BEFORE UPDATE ON public.tasks FOR EACH ROW EXECUTE FUNCTION tenantdb.touch_updated_at();
 CREATE TRIGGER audit_row AFTER INSERT OR DELETE OR UPDATE ON public.tenant_members FOR EACH ROW EXECUTE FUNCTION tenantdb.audit_row('tenant_members');
 CREATE TRIGGER enforce_max_users BEFORE INSERT OR UPDATE OF status ON public.tenant_members FOR EACH ROW EXECUTE FUNCTION tenantdb.enforce_limit('max_users', 'tenant_members');
@@ -1829,6 +1839,176 @@ BEGIN
   END IF;
 END $function$;
 ALTER FUNCTION tenantdb.authorize_member(p_tenant uuid, p_user uuid, OUT status text, OUT member_role text) OWNER TO tenantdb_system;
+
+CREATE OR REPLACE FUNCTION tenantdb.claim_tasks(p_worker text, p_limit integer, p_lease_ms integer, p_types text[])
+ RETURNS SETOF public.tasks
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v_citus boolean := to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL;
+  v_tenants uuid[];
+  v_caps integer[];
+  v_alloc integer[];
+  v_left integer;
+  v_n integer;
+  v_got integer;
+  v_more boolean;
+  v_exhausted boolean[];
+  -- A constant for the statements: Citus refuses now() inside CASE in a multi-shard UPDATE.
+  v_now timestamptz := now();
+  i integer;
+BEGIN
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 1000 THEN
+    RAISE EXCEPTION 'claim_tasks: limit must be 1-1000 (got %)', p_limit USING ERRCODE = '22023';
+  END IF;
+  IF p_lease_ms IS NULL OR p_lease_ms < 100 THEN
+    RAISE EXCEPTION 'claim_tasks: lease must be at least 100 ms (got %)', p_lease_ms USING ERRCODE = '22023';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended('tenantdb.claim_tasks', 0));
+
+  -- Recovery: a lease that expired (its worker died or stalled) puts the task back in the queue,
+  -- or fails it when it has used its attempts.
+  -- (A read first: most claims find none, and on Citus an UPDATE goes to every shard. Two
+  -- UPDATEs without CASE or column-built text: Citus refuses both in a multi-shard UPDATE.)
+  IF EXISTS (SELECT 1 FROM public.tasks WHERE status = 'running' AND locked_until < v_now) THEN
+    UPDATE public.tasks SET status = 'failed', completed_at = v_now, updated_at = v_now,
+        error = 'lease expired: the worker stopped before finishing the last attempt',
+        locked_by = NULL, locked_until = NULL
+      WHERE status = 'running' AND locked_until < v_now AND attempts >= max_attempts;
+    UPDATE public.tasks SET status = 'pending', updated_at = v_now,
+        error = 'lease expired: the worker stopped before finishing the attempt',
+        locked_by = NULL, locked_until = NULL
+      WHERE status = 'running' AND locked_until < v_now;
+  END IF;
+
+  -- The tenants with ready work, in fair order, and each one's free slots.
+  IF v_citus THEN
+    -- Grouped by the distribution column: each shard answers for its tenants.
+    SELECT array_agg(w.tenant_id ORDER BY w.running, w.next_at, w.tenant_id),
+           array_agg(least(p_limit, COALESCE(te.max_concurrent_tasks - w.running, p_limit)) ORDER BY w.running, w.next_at, w.tenant_id)
+      INTO v_tenants, v_caps
+      FROM (SELECT t.tenant_id,
+                   count(*) FILTER (WHERE t.status = 'running') AS running,
+                   min(t.run_at) FILTER (WHERE t.status = 'pending' AND t.run_at <= now()
+                                           AND (p_types IS NULL OR t.type = ANY (p_types))) AS next_at
+              FROM public.tasks t
+             WHERE t.status IN ('pending', 'running')
+             GROUP BY t.tenant_id) w
+      JOIN public.tenants te ON te.id = w.tenant_id
+     WHERE w.next_at IS NOT NULL AND te.status IN ('ACTIVE', 'TRIAL')
+       AND (te.max_concurrent_tasks IS NULL OR w.running < te.max_concurrent_tasks);
+  ELSE
+    -- A loose index scan: one probe of tasks_tenant_ready_idx per tenant with pending tasks, so
+    -- the cost follows the number of tenants, not the length of the queue.
+    WITH RECURSIVE pending(tenant_id) AS (
+        (SELECT t.tenant_id FROM public.tasks t WHERE t.status = 'pending' ORDER BY t.tenant_id LIMIT 1)
+      UNION ALL
+        SELECT (SELECT t.tenant_id FROM public.tasks t
+                 WHERE t.status = 'pending' AND t.tenant_id > p.tenant_id ORDER BY t.tenant_id LIMIT 1)
+          FROM pending p WHERE p.tenant_id IS NOT NULL
+    ), ready AS (
+      SELECT p.tenant_id, n.next_at, te.max_concurrent_tasks,
+             (SELECT count(*) FROM public.tasks r WHERE r.tenant_id = p.tenant_id AND r.status = 'running') AS running
+        FROM pending p
+        CROSS JOIN LATERAL (
+          SELECT c.run_at AS next_at FROM public.tasks c
+           WHERE c.tenant_id = p.tenant_id AND c.status = 'pending' AND c.run_at <= now()
+             AND (p_types IS NULL OR c.type = ANY (p_types))
+           ORDER BY c.priority DESC NULLS LAST, c.run_at, c.id LIMIT 1) n
+        JOIN public.tenants te ON te.id = p.tenant_id
+       WHERE p.tenant_id IS NOT NULL AND te.status IN ('ACTIVE', 'TRIAL')
+    )
+    SELECT array_agg(tenant_id ORDER BY running, next_at, tenant_id),
+           array_agg(least(p_limit, COALESCE(max_concurrent_tasks - running, p_limit)) ORDER BY running, next_at, tenant_id)
+      INTO v_tenants, v_caps
+      FROM ready
+     WHERE max_concurrent_tasks IS NULL OR running < max_concurrent_tasks;
+  END IF;
+  v_n := COALESCE(array_length(v_tenants, 1), 0);
+  IF v_n = 0 THEN
+    RETURN;
+  END IF;
+
+  -- Deal the batch out round-robin; a tenant that has fewer ready tasks than its share is
+  -- exhausted and its remainder is dealt again to the others.
+  v_left := p_limit;
+  v_exhausted := array_fill(false, ARRAY[v_n]);
+  LOOP
+    v_alloc := array_fill(0, ARRAY[v_n]);
+    LOOP
+      v_more := false;
+      FOR i IN 1 .. v_n LOOP
+        EXIT WHEN v_left = 0;
+        IF NOT v_exhausted[i] AND v_alloc[i] < v_caps[i] THEN
+          v_alloc[i] := v_alloc[i] + 1;
+          v_left := v_left - 1;
+          v_more := true;
+        END IF;
+      END LOOP;
+      EXIT WHEN v_left = 0 OR NOT v_more;
+    END LOOP;
+    v_more := false;
+    FOR i IN 1 .. v_n LOOP
+      CONTINUE WHEN v_alloc[i] = 0;
+      -- The picked rows in a CTE (pg-boss's form): as an IN (subquery) the planner may rescan
+      -- the LIMIT per outer row and take them all.
+      RETURN QUERY
+        WITH picked AS (
+          SELECT c.id FROM public.tasks c
+           WHERE c.tenant_id = v_tenants[i] AND c.status = 'pending' AND c.run_at <= now()
+             AND (p_types IS NULL OR c.type = ANY (p_types))
+           ORDER BY c.priority DESC NULLS LAST, c.run_at, c.id
+           LIMIT v_alloc[i]
+           FOR UPDATE SKIP LOCKED)
+        UPDATE public.tasks t SET status = 'running', attempts = t.attempts + 1, locked_by = p_worker,
+               locked_until = now() + p_lease_ms * interval '1 millisecond', started_at = now(), updated_at = now()
+          FROM picked
+         WHERE t.tenant_id = v_tenants[i] AND t.id = picked.id
+        RETURNING t.*;
+      GET DIAGNOSTICS v_got = ROW_COUNT;
+      v_caps[i] := v_caps[i] - v_got;
+      IF v_got < v_alloc[i] THEN
+        v_exhausted[i] := true;
+        v_left := v_left + (v_alloc[i] - v_got);
+      ELSIF v_caps[i] > 0 THEN
+        v_more := true;
+      END IF;
+    END LOOP;
+    EXIT WHEN v_left = 0 OR NOT v_more;
+  END LOOP;
+END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.complete_tasks(p_worker text, p_items jsonb)
+ RETURNS SETOF uuid
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+  v record;
+  v_type text;
+BEGIN
+  FOR v IN
+    SELECT * FROM jsonb_to_recordset(p_items) AS x(id uuid, "tenantId" uuid, attempt integer, agent public.persona,
+      status text, summary text, output jsonb, "tokensUsed" integer, "costUsd" numeric, service public.cost_service)
+  LOOP
+    UPDATE public.tasks SET status = 'completed', completed_at = now(), error = NULL,
+           locked_by = NULL, locked_until = NULL, updated_at = now()
+     WHERE tenant_id = v."tenantId" AND id = v.id AND status = 'running'
+       AND locked_by = p_worker AND attempts = v.attempt
+    RETURNING type INTO v_type;
+    CONTINUE WHEN NOT FOUND;
+    INSERT INTO public.agent_results (tenant_id, task_id, agent, status, summary, output, tokens_used, cost_usd)
+      VALUES (v."tenantId", v.id, COALESCE(v.agent, 'custom'), COALESCE(v.status, 'success'), v.summary,
+              COALESCE(v.output, '{}'::jsonb), v."tokensUsed", v."costUsd");
+    IF v."costUsd" IS NOT NULL THEN
+      INSERT INTO public.cost_events (tenant_id, service, tokens_used, cost_usd, metadata)
+        VALUES (v."tenantId", COALESCE(v.service, 'llm'), v."tokensUsed", v."costUsd",
+                jsonb_build_object('taskId', v.id, 'operation', v_type));
+    END IF;
+    RETURN NEXT v.id;
+  END LOOP;
+END $function$;
 
 CREATE OR REPLACE FUNCTION tenantdb.create_default_roles(p_tenant uuid)
  RETURNS void
@@ -2127,6 +2307,18 @@ BEGIN
   EXECUTE pg_catalog.format(
     'ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I, ADD CONSTRAINT %I FOREIGN KEY (tenant_id, %I) REFERENCES %s (tenant_id, id) ON DELETE SET NULL (%I)',
     p_table, p_constraint, p_constraint, p_column, p_parent, p_column);
+END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.notify_task_queued()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    PERFORM pg_notify('tenantdb_task', '');
+  END IF;
+  RETURN NULL;
 END $function$;
 
 CREATE OR REPLACE FUNCTION tenantdb.open_context(p_tenant uuid, p_user uuid, p_switch_role boolean DEFAULT true)

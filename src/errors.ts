@@ -28,7 +28,10 @@ export type TenantDbErrorCode =
   | 'MIGRATION_EDITED'
   | 'MIGRATION_LOCK_TIMEOUT'
   | 'CONFIG_INVALID'
-  | 'STATEMENT_LIMIT';
+  | 'STATEMENT_LIMIT'
+  | 'TASK_NOT_FOUND'
+  | 'TASK_STATE'
+  | 'TASK_LEASE_LOST';
 
 export interface TenantDbErrorOptions {
   cause?: unknown;

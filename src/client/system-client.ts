@@ -3,6 +3,7 @@ import { systemBillingNamespace } from '../billing/index.ts';
 import type { Database, Schema } from '../db/database.ts';
 import { systemKnowledgeNamespace } from '../knowledge/index.ts';
 import { systemSecretsNamespace } from '../secrets/index.ts';
+import { systemTasksNamespace } from '../tasks/index.ts';
 import { createSystemScope, type SystemScope } from '../tenancy/index.ts';
 import { tenantsNamespace } from '../tenants/index.ts';
 import { systemUsageNamespace } from '../usage/index.ts';
@@ -15,6 +16,7 @@ export interface SystemClient<TSchema extends Schema = Schema> extends SystemSco
   readonly knowledge: ReturnType<typeof systemKnowledgeNamespace>;
   readonly usage: ReturnType<typeof systemUsageNamespace>;
   readonly billing: ReturnType<typeof systemBillingNamespace>;
+  readonly tasks: ReturnType<typeof systemTasksNamespace>;
 }
 
 /**
@@ -40,5 +42,6 @@ export function createSystemClient<TSchema extends Schema>(
     knowledge: systemKnowledgeNamespace(scope),
     usage: systemUsageNamespace(scope),
     billing: systemBillingNamespace(scope),
+    tasks: systemTasksNamespace(scope),
   });
 }

@@ -32,6 +32,8 @@ export const tenants = globalTable(
       .default(sql`'{}'::text[]`),
     maxUsers: integer('max_users').notNull().default(10),
     maxConnectors: integer('max_connectors').notNull().default(5),
+    /** Tasks of the tenant that may run at once, across all workers; null: no limit. */
+    maxConcurrentTasks: integer('max_concurrent_tasks'),
     maxMonthlySpend: numeric('max_monthly_spend', { precision: 12, scale: 2 }),
     billingEmail: text('billing_email'),
     stripeCustomerId: text('stripe_customer_id'),

@@ -1,4 +1,5 @@
-import { boolean, index, integer, jsonb, numeric, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, numeric, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { tenantReference, tenantTable } from '../contract/tenant-table.ts';
 import { connectorStatus, persona, taskPriority, taskStatus } from './enums.ts';
 import { users } from './identity.ts';
@@ -47,11 +48,26 @@ export const tasks = tenantTable(
     moduleSlug: text('module_slug'),
     connectorId: uuid('connector_id'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    /** The worker holding the task while it runs (null unless running). */
+    lockedBy: text('locked_by'),
+    /** The end of the running task's lease: past it, another worker may claim the task again. */
+    lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }),
+    /** Makes enqueueing idempotent per tenant: a second task with the same key is the first one. */
+    dedupeKey: text('dedupe_key'),
   },
   {
     extra: (t) => [
       tenantReference(t, t.connectorId, connectors, 'set null'),
       index('tasks_tenant_status_run_at_idx').on(t.tenantId, t.status, t.runAt),
+      // The claim's per-tenant probe: a tenant's next pending task, in claim order.
+      index('tasks_tenant_ready_idx')
+        .on(t.tenantId, t.priority.desc(), t.runAt, t.id)
+        .where(sql`status = 'pending'`),
+      // Expired leases, across tenants (system work: the claim's recovery step).
+      index('tasks_running_lease_idx')
+        .on(t.lockedUntil)
+        .where(sql`status = 'running'`),
+      uniqueIndex('tasks_tenant_dedupe_key_idx').on(t.tenantId, t.dedupeKey),
       index('tasks_tenant_module_idx').on(t.tenantId, t.moduleSlug),
       index('tasks_tenant_connector_idx').on(t.tenantId, t.connectorId),
     ],

@@ -1,5 +1,5 @@
 /** The runtime isolation engine: contexts, scopes, the scoped table API, value validation. */
-export type { OrmTransaction, Schema, StatementOrm } from '../db/database.ts';
+export type { Database, OrmTransaction, Schema, StatementOrm } from '../db/database.ts';
 export { rowsOf } from '../db/rows.ts';
 export { isUuid, validateContext, type TenantContext } from './validate-context.ts';
 export {
