@@ -21,6 +21,10 @@ export interface CliOptions {
   to: string | undefined;
   /** `--mark-sent` (budgets check: count the printed alerts as delivered). */
   markSent: boolean;
+  /** `--status S`, `--type T`, `--limit N` (tasks list). */
+  status: string | undefined;
+  type: string | undefined;
+  limit: string | undefined;
 }
 
 /** Flags first, then environment (DATABASE_URL, TENANTDB_DATA_DIR). */
@@ -39,6 +43,9 @@ export function parseArgs(argv: string[]): CliOptions {
     from: undefined,
     to: undefined,
     markSent: false,
+    status: undefined,
+    type: undefined,
+    limit: undefined,
   };
   let commandSeen = false;
   for (let i = 0; i < argv.length; i++) {
@@ -57,8 +64,11 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (arg.startsWith('--tenant=')) options.tenant = arg.slice(9);
     else if (arg === '--global') options.global = true;
     else if (arg === '--mark-sent') options.markSent = true;
-    else if (/^--(period|since|from|to)(=|$)/.test(arg)) {
-      const [flag, inline] = arg.slice(2).split(/=(.*)/s) as ['period' | 'since' | 'from' | 'to', string?];
+    else if (/^--(period|since|from|to|status|type|limit)(=|$)/.test(arg)) {
+      const [flag, inline] = arg.slice(2).split(/=(.*)/s) as [
+        'period' | 'since' | 'from' | 'to' | 'status' | 'type' | 'limit',
+        string?,
+      ];
       options[flag] = inline ?? value();
     } else if (arg === '--help' || arg === '-h') options.help = true;
     else if (arg.startsWith('-'))

@@ -9,6 +9,7 @@ import { doctorCommand } from './doctor.ts';
 import { distributeCommand } from './distribute.ts';
 import { knowledgeCommand } from './knowledge.ts';
 import { budgetsCommand, rollupCommand } from './billing.ts';
+import { tasksCommand } from './tasks.ts';
 import { runUsageSnapshot } from './usage.ts';
 import { ConfigError } from '../errors.ts';
 
@@ -32,6 +33,8 @@ Commands:
             cron: re-evaluate budgets, print the alerts whose notification is due (--mark-sent counts them sent)
   usage snapshot [--from DAY] [--to DAY]
             cron: derive daily usage snapshots from activity (default yesterday and today)
+  tasks [list] [--tenant ID] [--status S] [--type T] [--limit N] | tasks retry ID | tasks cancel ID
+            operators: the task queue across tenants (counts and newest tasks), retry a failed task, cancel one
 
 Options:
   --url URL        PostgreSQL server (default: $DATABASE_URL; without either: embedded PGlite)
@@ -52,10 +55,11 @@ const COMMANDS: Record<string, (options: ReturnType<typeof parseArgs>) => Promis
   knowledge: knowledgeCommand,
   rollup: rollupCommand,
   budgets: budgetsCommand,
+  tasks: tasksCommand,
 };
 
 /** Commands that take words after their name. */
-const WITH_ARGUMENTS = new Set(['knowledge', 'budgets']);
+const WITH_ARGUMENTS = new Set(['knowledge', 'budgets', 'tasks']);
 
 async function main(argv: string[]): Promise<number> {
   const options = parseArgs(argv);
