@@ -33,7 +33,7 @@ describe('npm start (the demo)', () => {
     expect(summary?.[2]).toBe(summary?.[1]);
     expect(summary?.[3]).toBe('0');
     // The attempts are verify's attack catalogue, each in three contexts, plus the application layer's.
-    const attempts = result.stdout.slice(result.stdout.indexOf('7. Cross-tenant attempts'));
+    const attempts = result.stdout.slice(result.stdout.indexOf('8. Cross-tenant attempts'));
     const rows = attempts.split('\n').map((l) => l.trim().split(/\s{2,}/));
     for (const attack of ATTACKS) {
       for (const context of ["Bob's own (Acme)", 'no context', 'injected tenant id']) {
@@ -91,7 +91,7 @@ describe('npm start (the demo)', () => {
     // the sample costs were recorded, and the alerts it raised on the way (daily budgets).
     const spend = result.stdout.slice(
       result.stdout.indexOf('6. Spend this month'),
-      result.stdout.indexOf('7. Cross-tenant attempts'),
+      result.stdout.indexOf('7. Agent tasks'),
     );
     const raised: number[] = [];
     for (const [tenant, budget] of [
@@ -112,6 +112,26 @@ describe('npm start (the demo)', () => {
       raised.push(Number(counts?.[1]));
     }
     expect(raised.some((n) => n > 0)).toBe(true);
+    // Agent tasks: each tenant's two tasks completed by the worker, their results read back by the
+    // tenant's admin, each handler having run in its own tenant's context.
+    const agentTasks = result.stdout.slice(
+      result.stdout.indexOf('7. Agent tasks'),
+      result.stdout.indexOf('8. Cross-tenant attempts'),
+    );
+    for (const tenant of ['Acme Corporation', 'Tech Startup Inc', 'Healthcare Co']) {
+      const rows = agentTasks
+        .split('\n')
+        .filter((l) => l.trim().startsWith(tenant))
+        .map((l) => l.trim().split(/\s{2,}/));
+      expect(
+        rows.map((r) => [r[1], r[2], r[3], r.at(-1)]),
+        tenant,
+      ).toEqual([
+        ['report.weekly', 'completed', 'cmo', '0'],
+        ['forecast.monthly', 'completed', 'cfo', '0'],
+      ]);
+      for (const r of rows) expect(r[5], tenant).toMatch(/^0\.\d{6} USD$/);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { crossTenantAttempts, rowsPerTenant, visibility } from '../demo/isolation-demo.ts';
 import { knowledgeSearches } from '../demo/knowledge-demo.ts';
 import { spendPerTenant } from '../demo/billing-demo.ts';
+import { runAgentTasks } from '../demo/tasks-demo.ts';
 import { seedSampleData } from '../demo/sample-data.ts';
 import { migrate } from '../migrate/migrator.ts';
 import type { CliOptions } from './args.ts';
@@ -121,7 +122,22 @@ export async function demoCommand(options: CliOptions): Promise<number> {
     );
     const foreignAlerts = spend.reduce((n, r) => n + r.foreign, 0);
 
-    console.log('\n7. Cross-tenant attempts by Bob (Acme) against Tech Startup\n');
+    console.log(
+      '\n7. Agent tasks: each tenant queues two tasks (enqueueMany), one worker claims them tenant-fairly\n' +
+        "   and runs each handler in its task's tenant context; each admin reads back its own results\n",
+    );
+    const taskRows = await runAgentTasks(db, sample);
+    console.log(
+      indent(
+        renderTable(
+          ['tenant', 'task', 'status', 'agent', 'result', 'cost', 'foreign'],
+          taskRows.map((r) => [r.tenant, r.type, r.status, r.agent, r.summary, r.costUsd, String(r.foreign)]),
+        ),
+      ),
+    );
+    const foreignTasks = taskRows.reduce((n, r) => n + r.foreign, 0);
+
+    console.log('\n8. Cross-tenant attempts by Bob (Acme) against Tech Startup\n');
     const attempts = await crossTenantAttempts(db, sample);
     const database = attempts.filter((a) => a.layer === 'database');
     const application = attempts.filter((a) => a.layer === 'application');
@@ -156,7 +172,8 @@ export async function demoCommand(options: CliOptions): Promise<number> {
       seen.reduce((n, r) => n + r.foreignRows, 0) +
       foreignRows +
       foreignResults +
-      foreignAlerts;
+      foreignAlerts +
+      foreignTasks;
     console.log(`\n${attempts.length} cross-tenant attempts, ${refused} refused, ${leaks} leaks.`);
     return leaks === 0 ? 0 : 1;
   });
