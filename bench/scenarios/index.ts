@@ -18,6 +18,7 @@ import { SCALING_LISTS } from './scaling-list.ts';
 import type { Scenario } from './scenario.ts';
 import { seed004List } from './seed004-list.ts';
 import type { StandaloneScenario } from './standalone.ts';
+import { taskQueue } from './tasks.ts';
 
 const LIST = [
   pointRead,
@@ -32,7 +33,7 @@ const LIST = [
   ...SCALING_LISTS,
 ] as const;
 
-const STANDALONE_LIST = [costRollup, knowledgeSearch] as const;
+const STANDALONE_LIST = [costRollup, knowledgeSearch, taskQueue] as const;
 
 export type ScenarioName = (typeof LIST)[number]['name'] | (typeof STANDALONE_LIST)[number]['name'];
 
