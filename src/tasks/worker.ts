@@ -216,27 +216,62 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
     });
 
   // Completions are written in batches: whatever finished while the previous batch was written.
+  const complete = async (batch: Completion[]): Promise<Set<string>> =>
+    new Set(
+      await completeTasks(system, {
+        workerId: o.workerId,
+        tasks: batch.map((c) => ({ task: c.held.task, result: c.result })),
+      }),
+    );
+  const report = (batch: Completion[], done: Set<string>) => {
+    for (const c of batch) {
+      const duration = Date.now() - c.held.started;
+      if (done.has(c.held.task.id)) emit({ type: 'task:completed', durationMs: duration, ...fields(c.held.task) });
+      else emit({ type: 'task:lost', ...fields(c.held.task) });
+    }
+  };
+  /**
+   * One completion refused on its own (its tenant's budget hard limit refuses the cost event, say)
+   * must not hold back the others of its batch: a failed batch is written again one by one, and a
+   * task whose own completion is refused fails, keeping the error.
+   */
+  const completeEach = async (batch: Completion[]) => {
+    for (const c of batch) {
+      try {
+        report([c], await complete([c]));
+      } catch (error) {
+        const code = error instanceof TenantDbError ? error.code : undefined;
+        if (code === undefined || code === 'SYSTEM_CONTEXT_FORBIDDEN') {
+          // Not about this task (the connection, the database): its lease expires and it runs again.
+          emit({ type: 'worker:error', workerId: o.workerId, error });
+          continue;
+        }
+        try {
+          const text = `${code}: ${error instanceof Error ? error.message : String(error)}`;
+          const outcome = await failTask(system, {
+            workerId: o.workerId,
+            task: c.held.task,
+            error: text,
+            retry: false,
+          });
+          if (outcome === null) emit({ type: 'task:lost', ...fields(c.held.task) });
+          else emit({ type: 'task:failed', error: text, ...fields(c.held.task) });
+        } catch (failError) {
+          emit({ type: 'worker:error', workerId: o.workerId, error: failError });
+        }
+      }
+    }
+  };
   const flush = (): Promise<void> => {
     if (flushing) return flushing;
     flushing = (async () => {
       while (completions.length > 0) {
         const batch = completions.splice(0, completions.length);
         try {
-          const done = new Set(
-            await completeTasks(system, {
-              workerId: o.workerId,
-              tasks: batch.map((c) => ({ task: c.held.task, result: c.result })),
-            }),
-          );
-          for (const c of batch) {
-            const duration = Date.now() - c.held.started;
-            if (done.has(c.held.task.id))
-              emit({ type: 'task:completed', durationMs: duration, ...fields(c.held.task) });
-            else emit({ type: 'task:lost', ...fields(c.held.task) });
-          }
+          report(batch, await complete(batch));
         } catch (error) {
-          // Not written: the leases expire and the tasks run again; nothing is completed twice.
-          emit({ type: 'worker:error', workerId: o.workerId, error });
+          if (batch.length > 1 || error instanceof TenantDbError) await completeEach(batch);
+          else emit({ type: 'worker:error', workerId: o.workerId, error });
         }
         for (const c of batch) c.resolve();
       }

@@ -2,12 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordCost, setBudget } from '../../src/billing/index.ts';
 import { withSystemContext, type TenantContext } from '../../src/index.ts';
 import { rowsOf } from '../../src/tenancy/index.ts';
 import { agentResults, tasks } from '../../src/schema/index.ts';
 import { createWorker, enqueue, enqueueMany, type WorkerEvent } from '../../src/tasks/index.ts';
 import { backend, createTestDatabase, isCitus, type TestDatabase, type TestDb } from '../helpers/backend.ts';
-import { codeOf, ownerContext, tenantOf } from '../helpers/tenants.ts';
+import { codeOf, ownerContext, systemOf, tenantOf } from '../helpers/tenants.ts';
 
 let t: TestDatabase;
 let db: TestDb;
@@ -167,6 +168,41 @@ describe('createWorker', () => {
     const [row] = await readTasks(type);
     expect(row?.status).toBe('failed');
     expect(row?.error).toMatch(/costUsd/);
+  });
+
+  it('a completion its tenant’s budget refuses fails that task alone; the batch’s others complete', async () => {
+    const type = typeOf('budget');
+    const broke = await ownerContext(db, 'Over budget');
+    await setBudget(systemOf(db), broke.tenantId, { daily: '0.01', hardLimit: true });
+    // The day's budget is spent: the database refuses any further cost today.
+    await recordCost(tenantOf(db, broke), { service: 'llm', costUsd: '0.020000' });
+    const [expensive] = await enqueueMany(tenantOf(db, broke), [{ type, payload: { cost: '5.000000' } }]);
+    const cheap = await enqueueMany(tenantOf(db, a), [
+      { type, payload: { cost: '0.000100' } },
+      { type, payload: { cost: '0.000100' } },
+    ]);
+    const events: WorkerEvent[] = [];
+    const worker = createWorker(db, {
+      concurrency: 3,
+      pollInterval: 30,
+      handleSignals: false,
+      listen: canListen,
+      onEvent: (e) => events.push(e),
+      handlers: {
+        [type]: async (task) => {
+          await sleep(50); // finish together: one completion batch
+          return { costUsd: String(task.payload.cost) };
+        },
+      },
+    });
+    await worker.start();
+    await until(allDone(type, 3));
+    await worker.stop();
+    const byId = new Map((await readTasks(type)).map((x) => [x.id, x]));
+    expect(byId.get(expensive?.id as string)?.status).toBe('failed');
+    expect(byId.get(expensive?.id as string)?.error).toMatch(/^BUDGET_EXCEEDED: /);
+    expect(cheap.map((c) => byId.get(c.id)?.status)).toEqual(['completed', 'completed']);
+    expect(await tenantOf(db, broke).tables.agentResults.findMany()).toEqual([]);
   });
 
   it.runIf(canListen)('wakes up on NOTIFY when a task is queued, long before its poll', async () => {
