@@ -11,10 +11,11 @@
 
 -- 1. The claim: tenant-fair, honouring each tenant's max_concurrent_tasks across all workers.
 --
--- One claimer at a time (a transaction-level advisory lock): the running counts it reads are then
--- exact, so no two workers can both take a tenant's last free slot. A claim is short (it only
--- marks rows) and takes a batch, so serialising it costs little; SKIP LOCKED still skips rows a
--- tenant is cancelling meanwhile.
+-- Claimers run concurrently: FOR UPDATE SKIP LOCKED keeps them off each other's rows (pg-boss's
+-- fetch). A tenant with a limit is claimed for by one claimer at a time: a transaction-level
+-- advisory lock per tenant, tried (a claimer that does not get it leaves that tenant to the one
+-- that has it, so claimers never wait on each other or deadlock), after which its running count
+-- is read again — exact, so no two workers can both take the tenant's last free slot.
 --
 -- Fairness: the tenants with ready work (ACTIVE or TRIAL) are ordered by how many tasks they have
 -- running (fewest first), then by how long their next task has waited, and the batch is dealt out
@@ -29,6 +30,8 @@ DECLARE
   v_citus boolean := to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL;
   v_tenants uuid[];
   v_caps integer[];
+  v_limits integer[];
+  v_running bigint;
   v_alloc integer[];
   v_left integer;
   v_n integer;
@@ -45,7 +48,6 @@ BEGIN
   IF p_lease_ms IS NULL OR p_lease_ms < 100 THEN
     RAISE EXCEPTION 'claim_tasks: lease must be at least 100 ms (got %)', p_lease_ms USING ERRCODE = '22023';
   END IF;
-  PERFORM pg_advisory_xact_lock(hashtextextended('tenantdb.claim_tasks', 0));
 
   -- Recovery: a lease that expired (its worker died or stalled) puts the task back in the queue,
   -- or fails it when it has used its attempts.
@@ -66,8 +68,9 @@ BEGIN
   IF v_citus THEN
     -- Grouped by the distribution column: each shard answers for its tenants.
     SELECT array_agg(w.tenant_id ORDER BY w.running, w.next_at, w.tenant_id),
-           array_agg(least(p_limit, COALESCE(te.max_concurrent_tasks - w.running, p_limit)) ORDER BY w.running, w.next_at, w.tenant_id)
-      INTO v_tenants, v_caps
+           array_agg(least(p_limit, COALESCE(te.max_concurrent_tasks - w.running, p_limit)) ORDER BY w.running, w.next_at, w.tenant_id),
+           array_agg(te.max_concurrent_tasks ORDER BY w.running, w.next_at, w.tenant_id)
+      INTO v_tenants, v_caps, v_limits
       FROM (SELECT t.tenant_id,
                    count(*) FILTER (WHERE t.status = 'running') AS running,
                    min(t.run_at) FILTER (WHERE t.status = 'pending' AND t.run_at <= now()
@@ -100,8 +103,9 @@ BEGIN
        WHERE p.tenant_id IS NOT NULL AND te.status IN ('ACTIVE', 'TRIAL')
     )
     SELECT array_agg(tenant_id ORDER BY running, next_at, tenant_id),
-           array_agg(least(p_limit, COALESCE(max_concurrent_tasks - running, p_limit)) ORDER BY running, next_at, tenant_id)
-      INTO v_tenants, v_caps
+           array_agg(least(p_limit, COALESCE(max_concurrent_tasks - running, p_limit)) ORDER BY running, next_at, tenant_id),
+           array_agg(max_concurrent_tasks ORDER BY running, next_at, tenant_id)
+      INTO v_tenants, v_caps, v_limits
       FROM ready
      WHERE max_concurrent_tasks IS NULL OR running < max_concurrent_tasks;
   END IF;
@@ -114,6 +118,16 @@ BEGIN
   -- exhausted and its remainder is dealt again to the others.
   v_left := p_limit;
   v_exhausted := array_fill(false, ARRAY[v_n]);
+  -- The tenants with a limit: this claimer's alone for now, their free slots counted afresh.
+  FOR i IN 1 .. v_n LOOP
+    CONTINUE WHEN v_limits[i] IS NULL;
+    IF pg_try_advisory_xact_lock(hashtextextended('tenantdb.claim_tasks:' || v_tenants[i]::text, 0)) THEN
+      SELECT count(*) INTO v_running FROM public.tasks r WHERE r.tenant_id = v_tenants[i] AND r.status = 'running';
+      v_caps[i] := least(p_limit, greatest(v_limits[i] - v_running, 0));
+    ELSE
+      v_caps[i] := 0;
+    END IF;
+  END LOOP;
   LOOP
     v_alloc := array_fill(0, ARRAY[v_n]);
     LOOP

@@ -1849,6 +1849,8 @@ DECLARE
   v_citus boolean := to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL;
   v_tenants uuid[];
   v_caps integer[];
+  v_limits integer[];
+  v_running bigint;
   v_alloc integer[];
   v_left integer;
   v_n integer;
@@ -1865,7 +1867,6 @@ BEGIN
   IF p_lease_ms IS NULL OR p_lease_ms < 100 THEN
     RAISE EXCEPTION 'claim_tasks: lease must be at least 100 ms (got %)', p_lease_ms USING ERRCODE = '22023';
   END IF;
-  PERFORM pg_advisory_xact_lock(hashtextextended('tenantdb.claim_tasks', 0));
 
   -- Recovery: a lease that expired (its worker died or stalled) puts the task back in the queue,
   -- or fails it when it has used its attempts.
@@ -1886,8 +1887,9 @@ BEGIN
   IF v_citus THEN
     -- Grouped by the distribution column: each shard answers for its tenants.
     SELECT array_agg(w.tenant_id ORDER BY w.running, w.next_at, w.tenant_id),
-           array_agg(least(p_limit, COALESCE(te.max_concurrent_tasks - w.running, p_limit)) ORDER BY w.running, w.next_at, w.tenant_id)
-      INTO v_tenants, v_caps
+           array_agg(least(p_limit, COALESCE(te.max_concurrent_tasks - w.running, p_limit)) ORDER BY w.running, w.next_at, w.tenant_id),
+           array_agg(te.max_concurrent_tasks ORDER BY w.running, w.next_at, w.tenant_id)
+      INTO v_tenants, v_caps, v_limits
       FROM (SELECT t.tenant_id,
                    count(*) FILTER (WHERE t.status = 'running') AS running,
                    min(t.run_at) FILTER (WHERE t.status = 'pending' AND t.run_at <= now()
@@ -1920,8 +1922,9 @@ BEGIN
        WHERE p.tenant_id IS NOT NULL AND te.status IN ('ACTIVE', 'TRIAL')
     )
     SELECT array_agg(tenant_id ORDER BY running, next_at, tenant_id),
-           array_agg(least(p_limit, COALESCE(max_concurrent_tasks - running, p_limit)) ORDER BY running, next_at, tenant_id)
-      INTO v_tenants, v_caps
+           array_agg(least(p_limit, COALESCE(max_concurrent_tasks - running, p_limit)) ORDER BY running, next_at, tenant_id),
+           array_agg(max_concurrent_tasks ORDER BY running, next_at, tenant_id)
+      INTO v_tenants, v_caps, v_limits
       FROM ready
      WHERE max_concurrent_tasks IS NULL OR running < max_concurrent_tasks;
   END IF;
@@ -1934,6 +1937,16 @@ BEGIN
   -- exhausted and its remainder is dealt again to the others.
   v_left := p_limit;
   v_exhausted := array_fill(false, ARRAY[v_n]);
+  -- The tenants with a limit: this claimer's alone for now, their free slots counted afresh.
+  FOR i IN 1 .. v_n LOOP
+    CONTINUE WHEN v_limits[i] IS NULL;
+    IF pg_try_advisory_xact_lock(hashtextextended('tenantdb.claim_tasks:' || v_tenants[i]::text, 0)) THEN
+      SELECT count(*) INTO v_running FROM public.tasks r WHERE r.tenant_id = v_tenants[i] AND r.status = 'running';
+      v_caps[i] := least(p_limit, greatest(v_limits[i] - v_running, 0));
+    ELSE
+      v_caps[i] := 0;
+    END IF;
+  END LOOP;
   LOOP
     v_alloc := array_fill(0, ARRAY[v_n]);
     LOOP

@@ -54,6 +54,9 @@ export interface StatementContext {
   onStatus(status: string): void;
 }
 
+/** The one SQL call that opens the (logged) system context. */
+export const OPEN_SYSTEM_CONTEXT_SQL = 'select tenantdb.open_system_context($1::text)';
+
 /** The one SQL call that opens a tenant context; its row is the tenant's status. */
 export const OPEN_CONTEXT_SQL = 'select tenantdb.open_context($1::uuid, $2::uuid, $3::boolean) as status';
 
@@ -108,6 +111,12 @@ export interface Database<TSchema extends Schema = Schema> {
     text: string,
     params?: unknown[],
   ): Promise<Row[]>;
+  /**
+   * One statement with bound parameters in a system context of its own: `BEGIN`,
+   * `tenantdb.open_system_context(reason)` (logged), the statement and `COMMIT` in one pipeline
+   * before one Sync (one round trip on a server). Resolves to its rows. System connection.
+   */
+  systemQuery<Row = Record<string, unknown>>(reason: string, text: string, params?: unknown[]): Promise<Row[]>;
   /** A Drizzle transaction on the system connection (the caller opens the system context in it). */
   systemTransaction<T>(fn: (tx: OrmTransaction<TSchema>) => Promise<T>): Promise<T>;
   /** Runs `fn` in one raw transaction (BEGIN … COMMIT, ROLLBACK on throw). System connection. */

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.ts';
 import {
   checkChannel,
   OPEN_CONTEXT_SQL,
+  OPEN_SYSTEM_CONTEXT_SQL,
   openContextValues,
   type Database,
   type Orm,
@@ -153,6 +154,32 @@ export function createNodePostgresDatabase<TSchema extends Schema>(options: {
     }
   })();
   const statementOrm = drizzle(statementClient as unknown as pg.Pool, { schema }) as unknown as Orm<TSchema>;
+  // A system statement: the same pipeline on the system pool, with the system context opened.
+  const systemQuery = async <Row>(reason: string, text: string, params?: unknown[]): Promise<Row[]> => {
+    const client = await systemPool.connect();
+    let broken = false;
+    try {
+      const result = await queryWithPrefix(
+        client,
+        [BEGIN, { text: OPEN_SYSTEM_CONTEXT_SQL, values: [reason] }],
+        () => {},
+        { text },
+        params,
+        [COMMIT],
+      );
+      return result.rows as Row[];
+    } catch (error) {
+      broken = (error as { severity?: unknown }).severity !== 'ERROR';
+      if (!broken) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
   let closed = false;
   return {
     kind: 'postgres',
@@ -167,6 +194,7 @@ export function createNodePostgresDatabase<TSchema extends Schema>(options: {
     runStatement: (context, operation) => router.run(context, () => operation(statementOrm)),
     queryInContext: async <Row>(context: StatementContext, text: string, params?: unknown[]) =>
       (await router.run(context, () => statementClient.query({ text }, params))).rows as Row[],
+    systemQuery,
     systemTransaction,
     rawTransaction: async (fn) => {
       const client = await systemPool.connect();

@@ -10,7 +10,7 @@ import type {
   Schema,
   StatementContext,
 } from './database.ts';
-import { checkChannel } from './database.ts';
+import { checkChannel, OPEN_SYSTEM_CONTEXT_SQL } from './database.ts';
 import { queryInOpenTransaction, queryInPipeline } from './pglite-pipeline.ts';
 import { statementRouter } from './statement-router.ts';
 
@@ -50,6 +50,12 @@ export async function createPgliteDatabase<TSchema extends Schema>(options: {
     runStatement: (context, operation) => router.run(context, () => operation(statementOrm)),
     queryInContext: async <Row>(context: StatementContext, text: string, params?: unknown[]) =>
       (await queryInPipeline<Row>(client, context, text, params)).rows,
+    // In process, a transaction costs no round trip: the system context, then the statement.
+    systemQuery: <Row>(reason: string, text: string, params?: unknown[]) =>
+      client.transaction(async (tx) => {
+        await tx.query(OPEN_SYSTEM_CONTEXT_SQL, [reason]);
+        return (await tx.query<Row>(text, params)).rows;
+      }),
     systemTransaction: transaction,
     rawTransaction: (fn) =>
       client.transaction(async (tx) => {

@@ -41,12 +41,9 @@ export async function claimTasks(scope: SystemScope, input: ClaimInput): Promise
   const limit = checkInteger(fn, 'limit', input.limit, 1, 1000);
   const lease = checkInteger(fn, 'lease', input.lease, 100, 86_400_000);
   const types = checkTypes(fn, input.types);
-  const rows = await system.transaction(async (tx) =>
-    rowsOf<Record<string, unknown>>(
-      await tx.execute(
-        sql`select * from tenantdb.claim_tasks(${workerId}, ${limit}::int, ${lease}::int, ${param(types)}::text[])`,
-      ),
-    ),
+  // One statement in a system context of its own: one round trip on a system client.
+  const rows = await system.statement<Record<string, unknown>>(
+    sql`select * from tenantdb.claim_tasks(${workerId}, ${limit}::int, ${lease}::int, ${param(types)}::text[])`,
   );
   return rows.map((row) => {
     const task = taskFromRow(row);
@@ -99,14 +96,10 @@ export async function heartbeatTasks(
   const lease = checkInteger(fn, 'lease', input.lease, 100, 86_400_000);
   const held = checkHeld(fn, input.tasks);
   if (held.length === 0) return [];
-  const rows = await system.transaction(async (tx) =>
-    rowsOf<{ id: string }>(
-      await tx.execute(sql`
-        update public.tasks t set locked_until = now() + ${lease}::int * interval '1 millisecond'
-        where ${heldBy(workerId, held)}
-        returning t.id`),
-    ),
-  );
+  const rows = await system.statement<{ id: string }>(sql`
+    update public.tasks t set locked_until = now() + ${lease}::int * interval '1 millisecond'
+    where ${heldBy(workerId, held)}
+    returning t.id`);
   return rows.map((r) => r.id);
 }
 

@@ -1,8 +1,16 @@
 /** Enqueueing: tasks are rows of the tenant's `tasks` table, written under RLS like any row. */
-import { sql } from 'drizzle-orm';
-import { tasks } from '../schema/operations.ts';
-import { isUuid, requireTenantScope, validateValues, type TenantScope } from '../tenancy/index.ts';
-import { checkInteger, checkType, describe, fail, TASK_PRIORITIES, type Task, type TaskPriority } from './task.ts';
+import { param, sql } from 'drizzle-orm';
+import { isUuid, requireTenantScope, rowsOf, validateValues, type TenantScope } from '../tenancy/index.ts';
+import {
+  checkInteger,
+  checkType,
+  describe,
+  fail,
+  TASK_PRIORITIES,
+  taskFromRow,
+  type Task,
+  type TaskPriority,
+} from './task.ts';
 
 export interface EnqueueInput {
   /** What the task is: a worker runs it with `handlers[type]`. */
@@ -80,32 +88,49 @@ export async function enqueueMany(scope: TenantScope, inputs: readonly EnqueueIn
   const checked = inputs.map((input, i) => checkInput(fn, input, `tasks[${i}]`));
   // One row per dedupe key: a statement cannot insert-or-update one row twice.
   const seen = new Set<string>();
-  const rows = checked
-    .filter((c) => c.dedupeKey === null || (!seen.has(c.dedupeKey) && seen.add(c.dedupeKey)))
-    .map((c) => {
-      const row = {
-        tenantId,
-        type: c.type,
-        payload: c.payload,
-        priority: c.priority,
-        maxAttempts: c.maxAttempts,
-        moduleSlug: c.moduleSlug,
-        connectorId: c.connectorId,
-        dedupeKey: c.dedupeKey,
-        ...(c.runAt === undefined ? {} : { runAt: c.runAt }),
-      };
-      validateValues('tasks', row);
-      return row;
-    });
-  if (rows.length === 0) return [];
-  const written = await tenant.statement((db) =>
-    db
-      .insert(tasks)
-      .values(rows)
-      // An existing key returns its task (the no-op update is what makes RETURNING include it).
-      .onConflictDoUpdate({ target: [tasks.tenantId, tasks.dedupeKey], set: { dedupeKey: sql`excluded.dedupe_key` } })
-      .returning(),
+  const unique = checked.filter((c) => c.dedupeKey === null || (!seen.has(c.dedupeKey) && seen.add(c.dedupeKey)));
+  if (unique.length === 0) return [];
+  // One array per column: nine bound parameters whatever the batch size (building a multi-row
+  // VALUES in JavaScript costs more than the insert: see recordCosts).
+  const columns = {
+    type: [] as string[],
+    payload: [] as string[],
+    priority: [] as string[],
+    maxAttempts: [] as number[],
+    moduleSlug: [] as (string | null)[],
+    connectorId: [] as (string | null)[],
+    dedupeKey: [] as (string | null)[],
+    runAt: [] as (string | null)[],
+  };
+  for (const c of unique) {
+    validateValues('tasks', { type: c.type, payload: c.payload, moduleSlug: c.moduleSlug, dedupeKey: c.dedupeKey });
+    columns.type.push(c.type);
+    columns.payload.push(JSON.stringify(c.payload));
+    columns.priority.push(c.priority);
+    columns.maxAttempts.push(c.maxAttempts);
+    columns.moduleSlug.push(c.moduleSlug);
+    columns.connectorId.push(c.connectorId);
+    columns.dedupeKey.push(c.dedupeKey);
+    columns.runAt.push(c.runAt?.toISOString() ?? null);
+  }
+  const rows = await tenant.statement(async (db) =>
+    rowsOf<Record<string, unknown>>(
+      await db.execute(sql`
+        insert into public.tasks as t
+          (tenant_id, type, payload, priority, max_attempts, module_slug, connector_id, dedupe_key, run_at)
+        select ${tenantId}::uuid, e.type, e.payload::jsonb, e.priority::public.task_priority, e.max_attempts,
+               e.module_slug, e.connector_id, e.dedupe_key, coalesce(e.run_at, now())
+        from unnest(${param(columns.type)}::text[], ${param(columns.payload)}::text[],
+                    ${param(columns.priority)}::text[], ${param(columns.maxAttempts)}::int[],
+                    ${param(columns.moduleSlug)}::text[], ${param(columns.connectorId)}::uuid[],
+                    ${param(columns.dedupeKey)}::text[], ${param(columns.runAt)}::timestamptz[])
+          as e(type, payload, priority, max_attempts, module_slug, connector_id, dedupe_key, run_at)
+        -- An existing key returns its task (the no-op update is what makes RETURNING include it).
+        on conflict (tenant_id, dedupe_key) do update set dedupe_key = excluded.dedupe_key
+        returning t.*`),
+    ),
   );
+  const written = rows.map(taskFromRow);
   const byKey = new Map(written.filter((t) => t.dedupeKey !== null).map((t) => [t.dedupeKey, t]));
   const fresh = written.filter((t) => t.dedupeKey === null);
   let next = 0;

@@ -98,10 +98,8 @@ export async function completeTasks(
     return { ...task, ...result };
   });
   if (items.length === 0) return [];
-  const rows = await system.transaction(async (tx) =>
-    rowsOf<{ id: string }>(
-      await tx.execute(sql`select id from tenantdb.complete_tasks(${workerId}, ${JSON.stringify(items)}::jsonb) as id`),
-    ),
+  const rows = await system.statement<{ id: string }>(
+    sql`select id from tenantdb.complete_tasks(${workerId}, ${JSON.stringify(items)}::jsonb) as id`,
   );
   return rows.map((r) => r.id);
 }

@@ -273,7 +273,10 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
           if (batch.length > 1 || error instanceof TenantDbError) await completeEach(batch);
           else emit({ type: 'worker:error', workerId: o.workerId, error });
         }
-        for (const c of batch) c.resolve();
+        for (const c of batch) {
+          held.delete(c.held.task.id);
+          c.resolve();
+        }
       }
     })().finally(() => {
       flushing = null;
@@ -318,13 +321,17 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
       if (controller.signal.aborted) return;
       await new Promise<void>((resolve) => {
         completions.push({ held: entry, result, resolve });
-        void flush();
+        // The loop writes it, with whatever else finished meanwhile, before it claims again.
+        nudge();
       });
     })().finally(() => finish(entry));
   };
 
+  // One loop: write the completions that are in, then claim for the free slots, then sleep
+  // until a handler finishes, a notification arrives, stop() is called or the poll is due.
   const claimLoop = async () => {
     while (state === 'running') {
+      if (completions.length > 0) await flush();
       const free = o.concurrency - held.size;
       if (free > 0) {
         try {
@@ -340,7 +347,6 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
           emit({ type: 'worker:error', workerId: o.workerId, error });
         }
       }
-      // Woken by a notification, a free slot, or stop(); else polls.
       await sleep(o.pollInterval);
     }
   };

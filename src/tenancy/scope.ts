@@ -10,6 +10,7 @@
  * A module never opens a private transaction of its own: it calls `scope.transaction(fn)`, which
  * joins the caller's transaction when there is one, so module calls compose.
  */
+import type { SQL } from 'drizzle-orm';
 import type { OrmTransaction, Schema, StatementOrm } from '../db/database.ts';
 import { TenantDbError } from '../errors.ts';
 import type { ScopedApi } from './scoped.ts';
@@ -46,6 +47,13 @@ export interface SystemScope<TSchema extends Schema = Schema> {
    * a new one (logged with the reason) on a system client.
    */
   transaction<T>(fn: (tx: OrmTransaction<TSchema>, scope: SystemScope<TSchema>) => Promise<T>): Promise<T>;
+  /**
+   * Runs exactly one SQL statement and resolves to its rows: on a system client it is sent with
+   * the system context in one pipeline (one round trip, logged like a transaction), inside
+   * `withSystemContext` it joins the open transaction. For a module's hot system path (the task
+   * queue's claim and completion).
+   */
+  statement<Row = Record<string, unknown>>(query: SQL): Promise<Row[]>;
 }
 
 /** Refuses anything but a tenant scope (a JavaScript caller can pass anything). */

@@ -1,7 +1,12 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { rowsOf } from '../db/rows.ts';
 import type { Database, OrmTransaction, Schema } from '../db/database.ts';
 import { TenantDbError, translateDatabaseError } from '../errors.ts';
 import type { SystemScope } from './scope.ts';
+
+/** Compiles a statement to text and parameters, as Drizzle would send it. */
+const dialect = new PgDialect();
 
 function checkReason(reason: unknown): string {
   if (typeof reason !== 'string' || reason.trim() === '') {
@@ -36,6 +41,7 @@ export async function withSystemContext<TSchema extends Schema, T>(
         reason,
         transaction: <R>(inner: (tx: OrmTransaction<TSchema>, scope: SystemScope<TSchema>) => Promise<R>) =>
           inner(tx, scope),
+        statement: async <Row>(query: SQL) => rowsOf<Row>(await tx.execute(query)),
       });
       return fn(tx, scope);
     });
@@ -52,5 +58,13 @@ export function createSystemScope<TSchema extends Schema>(db: Database<TSchema>,
     reason: valid,
     transaction: <R>(fn: (tx: OrmTransaction<TSchema>, scope: SystemScope<TSchema>) => Promise<R>) =>
       withSystemContext(db, fn, { reason: valid }),
+    statement: async <Row>(query: SQL) => {
+      const { sql: text, params } = dialect.sqlToQuery(query);
+      try {
+        return await db.systemQuery<Row>(valid, text, params);
+      } catch (error) {
+        throw translateDatabaseError(error);
+      }
+    },
   });
 }
