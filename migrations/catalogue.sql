@@ -1851,6 +1851,7 @@ DECLARE
   v_caps integer[];
   v_limits integer[];
   v_running bigint;
+  v_rows public.tasks[];
   v_alloc integer[];
   v_left integer;
   v_n integer;
@@ -1962,6 +1963,44 @@ BEGIN
       EXIT WHEN v_left = 0 OR NOT v_more;
     END LOOP;
     v_more := false;
+    IF NOT v_citus THEN
+      -- One UPDATE for every tenant of the round: each tenant's share picked by a LATERAL probe
+      -- of its index, locked with SKIP LOCKED.
+      WITH alloc AS (
+        SELECT a.tenant_id, a.n FROM unnest(v_tenants, v_alloc) AS a(tenant_id, n) WHERE a.n > 0
+      ), picked AS (
+        SELECT p.tenant_id, p.id FROM alloc a
+        CROSS JOIN LATERAL (
+          SELECT c.tenant_id, c.id FROM public.tasks c
+           WHERE c.tenant_id = a.tenant_id AND c.status = 'pending' AND c.run_at <= now()
+             AND (p_types IS NULL OR c.type = ANY (p_types))
+           ORDER BY c.priority DESC NULLS LAST, c.run_at, c.id
+           LIMIT a.n
+           FOR UPDATE SKIP LOCKED) p
+      ), claimed AS (
+        UPDATE public.tasks t SET status = 'running', attempts = t.attempts + 1, locked_by = p_worker,
+               locked_until = now() + p_lease_ms * interval '1 millisecond', started_at = now(), updated_at = now()
+          FROM picked
+         WHERE t.tenant_id = picked.tenant_id AND t.id = picked.id
+        RETURNING t.*
+      )
+      SELECT COALESCE(array_agg(claimed), '{}') INTO v_rows FROM claimed;
+      RETURN QUERY SELECT * FROM unnest(v_rows);
+      FOR i IN 1 .. v_n LOOP
+        CONTINUE WHEN v_alloc[i] = 0;
+        SELECT count(*) INTO v_got FROM unnest(v_rows) r WHERE r.tenant_id = v_tenants[i];
+        v_caps[i] := v_caps[i] - v_got;
+        IF v_got < v_alloc[i] THEN
+          v_exhausted[i] := true;
+          v_left := v_left + (v_alloc[i] - v_got);
+        ELSIF v_caps[i] > 0 THEN
+          v_more := true;
+        END IF;
+      END LOOP;
+      EXIT WHEN v_left = 0 OR NOT v_more;
+      CONTINUE;
+    END IF;
+    -- Citus: one router UPDATE per tenant (a LATERAL join over shards is not a router query).
     FOR i IN 1 .. v_n LOOP
       CONTINUE WHEN v_alloc[i] = 0;
       -- The picked rows in a CTE (pg-boss's form): as an IN (subquery) the planner may rescan
@@ -2001,6 +2040,35 @@ DECLARE
   v record;
   v_type text;
 BEGIN
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    -- One statement for the batch: the tasks, their results and their cost events.
+    RETURN QUERY
+      WITH items AS (
+        SELECT * FROM jsonb_to_recordset(p_items) AS x(id uuid, "tenantId" uuid, attempt integer, agent public.persona,
+          status text, summary text, output jsonb, "tokensUsed" integer, "costUsd" numeric, service public.cost_service)
+      ), done AS (
+        UPDATE public.tasks t SET status = 'completed', completed_at = now(), error = NULL,
+               locked_by = NULL, locked_until = NULL, updated_at = now()
+          FROM items x
+         WHERE t.tenant_id = x."tenantId" AND t.id = x.id AND t.status = 'running'
+           AND t.locked_by = p_worker AND t.attempts = x.attempt
+        RETURNING t.tenant_id, t.id, t.type
+      ), results AS (
+        INSERT INTO public.agent_results (tenant_id, task_id, agent, status, summary, output, tokens_used, cost_usd)
+          SELECT d.tenant_id, d.id, COALESCE(x.agent, 'custom'), COALESCE(x.status, 'success'), x.summary,
+                 COALESCE(x.output, '{}'::jsonb), x."tokensUsed", x."costUsd"
+            FROM done d JOIN items x ON x.id = d.id
+      ), costs AS (
+        INSERT INTO public.cost_events (tenant_id, service, tokens_used, cost_usd, metadata)
+          SELECT d.tenant_id, COALESCE(x.service, 'llm'), x."tokensUsed", x."costUsd",
+                 jsonb_build_object('taskId', d.id, 'operation', d.type)
+            FROM done d JOIN items x ON x.id = d.id
+           WHERE x."costUsd" IS NOT NULL
+      )
+      SELECT d.id FROM done d;
+    RETURN;
+  END IF;
+  -- Citus: one router statement at a time, per task.
   FOR v IN
     SELECT * FROM jsonb_to_recordset(p_items) AS x(id uuid, "tenantId" uuid, attempt integer, agent public.persona,
       status text, summary text, output jsonb, "tokensUsed" integer, "costUsd" numeric, service public.cost_service)
