@@ -321,8 +321,10 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
       if (controller.signal.aborted) return;
       await new Promise<void>((resolve) => {
         completions.push({ held: entry, result, resolve });
-        // The loop writes it, with whatever else finished meanwhile, before it claims again.
-        nudge();
+        // The loop writes it, with whatever else finished meanwhile, before it claims again;
+        // once the loop has stopped (a shutdown waiting for handlers), it is written at once.
+        if (state === 'running') nudge();
+        else void flush();
       });
     })().finally(() => finish(entry));
   };
@@ -411,6 +413,7 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
         await loop;
         let released = 0;
         if (wasRunning) {
+          void flush();
           const all = Promise.all([...held.values()].map((h) => h.done));
           let timer: NodeJS.Timeout | undefined;
           const timeout = new Promise<void>((resolve) => {
@@ -418,7 +421,9 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
           });
           await Promise.race([all, timeout]);
           clearTimeout(timer);
-          const unfinished = [...held.values()].filter((h) => !h.controller.signal.aborted);
+          // Still running: not aborted, and not finished with a completion waiting to be written.
+          const queued = new Set(completions.map((c) => c.held.task.id));
+          const unfinished = [...held.values()].filter((h) => !h.controller.signal.aborted && !queued.has(h.task.id));
           if (unfinished.length > 0) {
             for (const h of unfinished)
               h.controller.abort(new TenantDbError('TASK_STATE', 'the worker is shutting down.'));

@@ -275,6 +275,35 @@ describe('createWorker', () => {
     expect(events.at(-1)).toMatchObject({ type: 'worker:stopped', released: 1 });
   });
 
+  it('a handler that finishes while stop() waits is completed, not released', async () => {
+    const type = typeOf('drain');
+    const task = await enqueue(tenantOf(db, a), { type });
+    let started = false;
+    const events: WorkerEvent[] = [];
+    const worker = createWorker(db, {
+      pollInterval: 30,
+      shutdownTimeout: 10_000,
+      handleSignals: false,
+      listen: canListen,
+      onEvent: (e) => events.push(e),
+      handlers: {
+        [type]: async () => {
+          started = true;
+          await sleep(300);
+          return { summary: 'finished during shutdown' };
+        },
+      },
+    });
+    await worker.start();
+    await until(async () => started);
+    const stopping = Date.now();
+    await worker.stop();
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    const [row] = await readTasks(type);
+    expect([row?.id, row?.status]).toEqual([task.id, 'completed']);
+    expect(events.at(-1)).toMatchObject({ type: 'worker:stopped', released: 0 });
+  });
+
   it('refuses bad options before starting', async () => {
     const bad: unknown[] = [
       {},
