@@ -61,11 +61,13 @@ export interface HeldTask {
 /**
  * The rows the worker still holds in the attempts it claimed. Plain filters (no join), so Citus
  * sends it to every shard as is; the tenant ids keep each shard's index scan to its tenants.
+ * `attempts::text`: text || integer is a STABLE operator, which Citus refuses in an UPDATE over
+ * several shards; text || text is immutable.
  */
 function heldBy(workerId: string, held: readonly HeldTask[]) {
   return sql`t.tenant_id = any(${param(held.map((h) => h.tenantId))}::uuid[]) and t.id = any(${param(held.map((h) => h.id))}::uuid[])
           and t.status = 'running' and t.locked_by = ${workerId}
-          and (t.id::text || ':' || t.attempts) = any(${param(held.map((h) => `${h.id}:${h.attempt}`))}::text[])`;
+          and (t.id::text || ':' || t.attempts::text) = any(${param(held.map((h) => `${h.id}:${h.attempt}`))}::text[])`;
 }
 
 function checkHeld(fn: string, held: readonly HeldTask[]): HeldTask[] {

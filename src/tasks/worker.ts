@@ -163,6 +163,8 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
   const types = Object.keys(o.handlers);
   const held = new Map<string, Held>();
   const completions: Completion[] = [];
+  /** The batch being written now. */
+  let inFlight: Completion[] = [];
   let state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   let flushing: Promise<void> | null = null;
   let loop: Promise<void> | null = null;
@@ -267,12 +269,14 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
     flushing = (async () => {
       while (completions.length > 0) {
         const batch = completions.splice(0, completions.length);
+        inFlight = batch;
         try {
           report(batch, await complete(batch));
         } catch (error) {
           if (batch.length > 1 || error instanceof TenantDbError) await completeEach(batch);
           else emit({ type: 'worker:error', workerId: o.workerId, error });
         }
+        inFlight = [];
         for (const c of batch) {
           held.delete(c.held.task.id);
           c.resolve();
@@ -354,8 +358,11 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
   };
 
   const beat = async () => {
-    if (held.size === 0) return;
-    const tasks = [...held.values()].map((h) => h.task);
+    // Not the tasks being completed: their completion locks the same rows, and two statements
+    // locking a batch of rows each in their own order can deadlock.
+    const completing = new Set([...completions, ...inFlight].map((c) => c.held.task.id));
+    const tasks = [...held.values()].filter((h) => !completing.has(h.task.id)).map((h) => h.task);
+    if (tasks.length === 0) return;
     try {
       const kept = new Set(await heartbeatTasks(system, { workerId: o.workerId, lease: o.lease, tasks }));
       for (const task of tasks) {

@@ -300,6 +300,17 @@ describe('leases, completion and failure', () => {
     expect(stolen?.id).toBe(unbeaten.id);
   });
 
+  it('heartbeat and release work for tasks of many tenants at once (on Citus: several shards)', async () => {
+    const type = typeOf('many');
+    const many = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => ownerContext(db, `Many ${i}`)));
+    for (const c of many) await enqueue(tenantOf(db, c), { type });
+    const held = await claimTasks(system(), { workerId: 'w', limit: 10, lease: 60_000, types: [type] });
+    expect(new Set(held.map((x) => x.tenantId)).size).toBe(6);
+    const ids = held.map((x) => x.id).sort();
+    expect((await heartbeatTasks(system(), { workerId: 'w', lease: 60_000, tasks: held })).sort()).toEqual(ids);
+    expect((await releaseTasks(system(), { workerId: 'w', tasks: held })).sort()).toEqual(ids);
+  });
+
   it('completion writes the agent result and the cost event with the task, in its tenant', async () => {
     const type = typeOf('complete');
     const task = await enqueue(tenantOf(db, b), { type });
