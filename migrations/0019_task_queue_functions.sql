@@ -36,7 +36,8 @@ DECLARE
   v_alloc integer[];
   v_left integer;
   v_n integer;
-  v_got integer;
+  v_got integer[];
+  v_n_got integer;
   v_more boolean;
   v_exhausted boolean[];
   -- A constant for the statements: Citus refuses now() inside CASE in a multi-shard UPDATE.
@@ -143,7 +144,7 @@ BEGIN
       END LOOP;
       EXIT WHEN v_left = 0 OR NOT v_more;
     END LOOP;
-    v_more := false;
+    v_got := array_fill(0, ARRAY[v_n]);
     IF NOT v_citus THEN
       -- One UPDATE for every tenant of the round: each tenant's share picked by a LATERAL probe
       -- of its index, locked with SKIP LOCKED.
@@ -169,41 +170,40 @@ BEGIN
       RETURN QUERY SELECT * FROM unnest(v_rows);
       FOR i IN 1 .. v_n LOOP
         CONTINUE WHEN v_alloc[i] = 0;
-        SELECT count(*) INTO v_got FROM unnest(v_rows) r WHERE r.tenant_id = v_tenants[i];
-        v_caps[i] := v_caps[i] - v_got;
-        IF v_got < v_alloc[i] THEN
-          v_exhausted[i] := true;
-          v_left := v_left + (v_alloc[i] - v_got);
-        ELSIF v_caps[i] > 0 THEN
-          v_more := true;
-        END IF;
+        SELECT count(*) INTO v_n_got FROM unnest(v_rows) r WHERE r.tenant_id = v_tenants[i];
+        v_got[i] := v_n_got;
       END LOOP;
-      EXIT WHEN v_left = 0 OR NOT v_more;
-      CONTINUE;
+    ELSE
+      -- Citus: one router UPDATE per tenant (a LATERAL join over shards is not a router query).
+      -- The picked rows in a CTE (pg-boss's form): as an IN (subquery) the planner may rescan the
+      -- LIMIT per outer row and take them all.
+      FOR i IN 1 .. v_n LOOP
+        CONTINUE WHEN v_alloc[i] = 0;
+        RETURN QUERY
+          WITH picked AS (
+            SELECT c.id FROM public.tasks c
+             WHERE c.tenant_id = v_tenants[i] AND c.status = 'pending' AND c.run_at <= now()
+               AND (p_types IS NULL OR c.type = ANY (p_types))
+             ORDER BY c.priority DESC NULLS LAST, c.run_at, c.id
+             LIMIT v_alloc[i]
+             FOR UPDATE SKIP LOCKED)
+          UPDATE public.tasks t SET status = 'running', attempts = t.attempts + 1, locked_by = p_worker,
+                 locked_until = now() + p_lease_ms * interval '1 millisecond', started_at = now(), updated_at = now()
+            FROM picked
+           WHERE t.tenant_id = v_tenants[i] AND t.id = picked.id
+          RETURNING t.*;
+        GET DIAGNOSTICS v_n_got = ROW_COUNT;
+        v_got[i] := v_n_got;
+      END LOOP;
     END IF;
-    -- Citus: one router UPDATE per tenant (a LATERAL join over shards is not a router query).
+    -- A tenant that gave fewer than its share is exhausted: its remainder is dealt again.
+    v_more := false;
     FOR i IN 1 .. v_n LOOP
       CONTINUE WHEN v_alloc[i] = 0;
-      -- The picked rows in a CTE (pg-boss's form): as an IN (subquery) the planner may rescan
-      -- the LIMIT per outer row and take them all.
-      RETURN QUERY
-        WITH picked AS (
-          SELECT c.id FROM public.tasks c
-           WHERE c.tenant_id = v_tenants[i] AND c.status = 'pending' AND c.run_at <= now()
-             AND (p_types IS NULL OR c.type = ANY (p_types))
-           ORDER BY c.priority DESC NULLS LAST, c.run_at, c.id
-           LIMIT v_alloc[i]
-           FOR UPDATE SKIP LOCKED)
-        UPDATE public.tasks t SET status = 'running', attempts = t.attempts + 1, locked_by = p_worker,
-               locked_until = now() + p_lease_ms * interval '1 millisecond', started_at = now(), updated_at = now()
-          FROM picked
-         WHERE t.tenant_id = v_tenants[i] AND t.id = picked.id
-        RETURNING t.*;
-      GET DIAGNOSTICS v_got = ROW_COUNT;
-      v_caps[i] := v_caps[i] - v_got;
-      IF v_got < v_alloc[i] THEN
+      v_caps[i] := v_caps[i] - v_got[i];
+      IF v_got[i] < v_alloc[i] THEN
         v_exhausted[i] := true;
-        v_left := v_left + (v_alloc[i] - v_got);
+        v_left := v_left + (v_alloc[i] - v_got[i]);
       ELSIF v_caps[i] > 0 THEN
         v_more := true;
       END IF;

@@ -115,6 +115,8 @@ describe('client shape', () => {
       'knowledge',
       'reason',
       'secrets',
+      'statement',
+      'tasks',
       'tenants',
       'transaction',
       'usage',
@@ -131,6 +133,17 @@ describe('client shape', () => {
     expect(Object.keys(system.apiKeys)).toEqual(['verify']);
     expect(Object.keys(system.secrets)).toEqual(['ensureTenantDataKey']);
     expect(Object.keys(system.usage)).toEqual(['snapshot']);
+    expect(Object.keys(system.tasks).sort()).toEqual([
+      'cancel',
+      'claim',
+      'complete',
+      'counts',
+      'fail',
+      'heartbeat',
+      'list',
+      'release',
+      'retry',
+    ]);
     expect(() => createSystemClient(db, { reason: ' ' })).toThrow(/reason/);
   });
 

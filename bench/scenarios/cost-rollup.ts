@@ -17,6 +17,7 @@ import { recordCosts, rollupCosts, type Period, type RollupCostsInput } from '..
 import { createSystemClient, createTenantClient, type SystemClient } from '../../src/index.ts';
 import { serverVersion, type BenchDatabase } from '../databases.ts';
 import { rebuildCostTotals, type DatasetInfo } from '../generate.ts';
+import { renderColumns } from '../columns.ts';
 import { format, log, Progress, timed } from '../progress.ts';
 import { prng, type Random } from '../random.ts';
 import { costBatch } from './cost-batches.ts';
@@ -256,15 +257,7 @@ function render(full: Timing, incremental: Timing, ratio: number): string {
       ratio <= RATIO_MAX ? 'yes' : 'NO',
     ]),
   ];
-  const all = [header, ...body];
-  const width = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const left = new Set([0, 7]);
-  const line = (r: string[]) =>
-    r
-      .map((cell, i) => (left.has(i) ? cell.padEnd(width[i] as number) : cell.padStart(width[i] as number)))
-      .join(' | ')
-      .trimEnd();
-  return [line(header), width.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');
+  return renderColumns(header, body, new Set([0, 7]));
 }
 
 function ms(seconds: number): string {

@@ -44,6 +44,7 @@ import {
   type KnowledgePlan,
   type KnowledgeTenant,
 } from '../knowledge-data.ts';
+import { renderColumns } from '../columns.ts';
 import { format, log, Progress } from '../progress.ts';
 import { int, prng, sentence, type Random } from '../random.ts';
 import { standalone, type StandaloneTarget } from './standalone.ts';
@@ -599,17 +600,6 @@ function renderIngestion(ingestion: Ingestion): string[] {
     `  The local embedder (addDocuments' default) alone embeds ${format(ingestion.localEmbedder.chunksPerSec)} chunks/s ` +
       `(${format(ingestion.localEmbedder.chunks)} in ${ingestion.localEmbedder.seconds.toFixed(2)} s) on top of that.`,
   ];
-}
-
-function renderColumns(header: string[], body: string[][], left: Set<number>): string {
-  const all = [header, ...body];
-  const width = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) =>
-    r
-      .map((cell, i) => (left.has(i) ? cell.padEnd(width[i] as number) : cell.padStart(width[i] as number)))
-      .join(' | ')
-      .trimEnd();
-  return [line(header), width.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');
 }
 
 /** Nearest-rank percentile of sorted values. */

@@ -45,6 +45,7 @@ import {
   type WorkerEvent,
 } from '../../src/tasks/index.ts';
 import { openBenchDatabase, serverVersion, type BenchDatabase } from '../databases.ts';
+import { renderColumns } from '../columns.ts';
 import { format, log, Progress } from '../progress.ts';
 import { standalone, type StandaloneTarget } from './standalone.ts';
 
@@ -781,17 +782,6 @@ function renderTimeSplit(sides: SideSummary[], workerCounts: number[]): string[]
       );
     }),
   );
-}
-
-function renderColumns(header: string[], body: string[][], left: Set<number>): string {
-  const all = [header, ...body];
-  const width = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) =>
-    r
-      .map((cell, i) => (left.has(i) ? cell.padEnd(width[i] as number) : cell.padStart(width[i] as number)))
-      .join(' | ')
-      .trimEnd();
-  return [line(header), width.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');
 }
 
 function ms(value: number): string {

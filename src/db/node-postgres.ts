@@ -14,7 +14,7 @@ import {
   type Schema,
   type StatementContext,
 } from './database.ts';
-import { DeferredBeginClient, queryWithPrefix } from './prefixed-query.ts';
+import { DeferredBeginClient, queryWithPrefix, type PrefixStatement } from './prefixed-query.ts';
 import { statementRouter } from './statement-router.ts';
 
 type DrizzleQueryConfig = pg.QueryConfig & { rowMode?: string; types?: unknown };
@@ -62,6 +62,36 @@ function transactionsOn<TSchema extends Schema>(pool: pg.Pool, schema: TSchema) 
       client.release();
     }
   };
+}
+
+/**
+ * `BEGIN`, the context-opening statement, the query and `COMMIT` in one pipeline on a client of
+ * `pool`. A statement error leaves the connection in the failed transaction block the pipeline
+ * opened (the server skipped the COMMIT): it is rolled back. A dead backend or a broken socket
+ * cannot be rolled back, so that client is discarded.
+ */
+async function inBlock(
+  pool: pg.Pool,
+  open: PrefixStatement,
+  onOpenValue: (value: string | null) => void,
+  config: DrizzleQueryConfig,
+  values: unknown[] | undefined,
+): Promise<pg.QueryResult> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    return await queryWithPrefix(client, [BEGIN, open], onOpenValue, config, values, [COMMIT]);
+  } catch (error) {
+    broken = (error as { severity?: unknown }).severity !== 'ERROR';
+    if (!broken) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 // Whether the login role could leave RLS: a superuser, a BYPASSRLS role, or a member of a role
@@ -125,61 +155,20 @@ export function createNodePostgresDatabase<TSchema extends Schema>(options: {
     async query(config: DrizzleQueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
       const context = router.take();
       await checkApp();
-      const client = await appPool.connect();
-      let broken = false;
-      try {
-        return await queryWithPrefix(
-          client,
-          [BEGIN, { text: OPEN_CONTEXT_SQL, values: openContextValues(context) }],
-          (status) => context.onStatus(status ?? ''),
-          config,
-          values,
-          [COMMIT],
-        );
-      } catch (error) {
-        // A statement error leaves the connection in the failed transaction block the pipeline
-        // opened (the server skipped the COMMIT): roll it back. A dead backend or a broken socket
-        // cannot be rolled back, so that client is discarded.
-        const severity = (error as { severity?: unknown }).severity;
-        broken = severity !== 'ERROR';
-        if (!broken) {
-          await client.query('ROLLBACK').catch(() => {
-            broken = true;
-          });
-        }
-        throw error;
-      } finally {
-        client.release(broken);
-      }
+      return inBlock(
+        appPool,
+        { text: OPEN_CONTEXT_SQL, values: openContextValues(context) },
+        (status) => context.onStatus(status ?? ''),
+        config,
+        values,
+      );
     }
   })();
   const statementOrm = drizzle(statementClient as unknown as pg.Pool, { schema }) as unknown as Orm<TSchema>;
   // A system statement: the same pipeline on the system pool, with the system context opened.
-  const systemQuery = async <Row>(reason: string, text: string, params?: unknown[]): Promise<Row[]> => {
-    const client = await systemPool.connect();
-    let broken = false;
-    try {
-      const result = await queryWithPrefix(
-        client,
-        [BEGIN, { text: OPEN_SYSTEM_CONTEXT_SQL, values: [reason] }],
-        () => {},
-        { text },
-        params,
-        [COMMIT],
-      );
-      return result.rows as Row[];
-    } catch (error) {
-      broken = (error as { severity?: unknown }).severity !== 'ERROR';
-      if (!broken) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-      }
-      throw error;
-    } finally {
-      client.release(broken);
-    }
-  };
+  const systemQuery = async <Row>(reason: string, text: string, params?: unknown[]): Promise<Row[]> =>
+    (await inBlock(systemPool, { text: OPEN_SYSTEM_CONTEXT_SQL, values: [reason] }, () => {}, { text }, params))
+      .rows as Row[];
   let closed = false;
   return {
     kind: 'postgres',

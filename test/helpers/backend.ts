@@ -188,3 +188,17 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     },
   };
 }
+
+/**
+ * The URLs another process (a worker, say) connects to a test database with, as `connect` does:
+ * `url` alone in single mode; in split mode the application URL logs in as tenantdb_app and the
+ * owner's is `systemUrl` (empty in single mode).
+ */
+export function processUrls(t: TestDatabase): { url: string; systemUrl: string } {
+  const url = t.url as string;
+  if (connections === 'single') return { url, systemUrl: '' };
+  const app = new URL(url);
+  app.username = 'tenantdb_app';
+  app.password = '';
+  return { url: app.toString(), systemUrl: url };
+}

@@ -23,6 +23,7 @@ import {
   backend,
   connections,
   createTestDatabase,
+  processUrls,
   isCitus,
   isServer,
   type TestDatabase,
@@ -49,16 +50,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let t: TestDatabase;
 let db: TestDb;
 let tenants: TenantContext[] = [];
-
-/** The URLs a worker process connects with: those of createTestDatabase's `connect`. */
-function workerUrls(): { url: string; systemUrl: string } {
-  const url = t.url as string;
-  if (connections === 'single') return { url, systemUrl: '' };
-  const app = new URL(url);
-  app.username = 'tenantdb_app';
-  app.password = '';
-  return { url: app.toString(), systemUrl: url };
-}
 
 interface Child {
   proc: ChildProcess;
@@ -92,7 +83,7 @@ function countError(line: string): void {
 }
 
 function spawnWorker(): Child {
-  const { url, systemUrl } = workerUrls();
+  const { url, systemUrl } = processUrls(t);
   const proc = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],

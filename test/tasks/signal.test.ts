@@ -8,8 +8,8 @@ import { tasks } from '../../src/schema/index.ts';
 import { enqueueMany } from '../../src/tasks/index.ts';
 import {
   backend,
-  connections,
   createTestDatabase,
+  processUrls,
   isCitus,
   isServer,
   type TestDatabase,
@@ -34,20 +34,11 @@ afterAll(async () => {
   await t?.dispose();
 });
 
-function urls(): { url: string; systemUrl: string } {
-  const url = t.url as string;
-  if (connections === 'single') return { url, systemUrl: '' };
-  const app = new URL(url);
-  app.username = 'tenantdb_app';
-  app.password = '';
-  return { url: app.toString(), systemUrl: url };
-}
-
 // A worker process needs a server (PGlite's in-memory database is the test's own process).
 describe.runIf(isServer)('SIGTERM', () => {
   it('stops claiming, lets the running handler finish, releases the one it cannot finish, exits 0', async () => {
     const [quick, slow] = await enqueueMany(tenantOf(db, a), [{ type: 'signal.quick' }, { type: 'signal.slow' }]);
-    const { url, systemUrl } = urls();
+    const { url, systemUrl } = processUrls(t);
     const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
