@@ -283,6 +283,28 @@ REVOKE ALL ON FUNCTION tenantdb.complete_tasks(text, jsonb) FROM PUBLIC;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION tenantdb.complete_tasks(text, jsonb) TO tenantdb_system;
 --> statement-breakpoint
+-- 2b. A worker's cycle in one call: the completions it has, then the claim for its free slots
+-- (in that order, so the slots the completions free count). The claimed tasks as a JSON array.
+CREATE OR REPLACE FUNCTION tenantdb.complete_and_claim(p_worker text, p_items jsonb, p_limit integer,
+    p_lease_ms integer, p_types text[])
+  RETURNS TABLE (completed uuid[], claimed jsonb)
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  completed := ARRAY(SELECT tenantdb.complete_tasks(p_worker, p_items));
+  IF p_limit > 0 THEN
+    SELECT COALESCE(jsonb_agg(to_jsonb(c)), '[]'::jsonb) INTO claimed
+      FROM tenantdb.claim_tasks(p_worker, p_limit, p_lease_ms, p_types) c;
+  ELSE
+    claimed := '[]'::jsonb;
+  END IF;
+  RETURN NEXT;
+END $$;
+--> statement-breakpoint
+REVOKE ALL ON FUNCTION tenantdb.complete_and_claim(text, jsonb, integer, integer, text[]) FROM PUBLIC;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION tenantdb.complete_and_claim(text, jsonb, integer, integer, text[]) TO tenantdb_system;
+--> statement-breakpoint
 -- 3. The wake-up: workers LISTEN on tenantdb_task and claim when a task is queued (they also poll,
 -- for PgBouncer's transaction mode, future run_at and missed notifications). Not on Citus: the
 -- trigger runs on a worker node, where nobody listens, and a node that notified cannot take part

@@ -626,11 +626,10 @@ CREATE INDEX module_insights_tenant_created_idx ON public.module_insights USING 
 CREATE INDEX module_insights_tenant_module_created_idx ON public.module_insights USING btree (tenant_id, module_slug, created_at, id);
 CREATE INDEX module_insights_tenant_module_idx ON public.module_insights USING btree (tenant_id, module_slug);
 CREATE INDEX module_insights_tenant_severity_idx ON public.module_insights USING btree (tenant_id, severity);
-CREATE INDEX tasks_running_lease_idx ON public.tasks USING btree (locked_until) WHERE (status = 'running'::public.task_status);
-CREATE INDEX tasks_tenant_connector_idx ON public.tasks USING btree (tenant_id, connector_id);
-CREATE INDEX tasks_tenant_module_idx ON public.tasks USING btree (tenant_id, module_slug);
+CREATE INDEX tasks_tenant_connector_idx ON public.tasks USING btree (tenant_id, connector_id) WHERE (connector_id IS NOT NULL);
+CREATE INDEX tasks_tenant_module_idx ON public.tasks USING btree (tenant_id, module_slug) WHERE (module_slug IS NOT NULL);
 CREATE INDEX tasks_tenant_ready_idx ON public.tasks USING btree (tenant_id, priority DESC NULLS LAST, run_at, id) WHERE (status = 'pending'::public.task_status);
-CREATE INDEX tasks_tenant_status_run_at_idx ON public.tasks USING btree (tenant_id, status, run_at);
+CREATE INDEX tasks_tenant_running_idx ON public.tasks USING btree (tenant_id, locked_until) WHERE (status = 'running'::public.task_status);
 CREATE INDEX tenant_members_user_idx ON public.tenant_members USING btree (user_id);
 CREATE UNIQUE INDEX accounts_pkey ON public.accounts USING btree (provider, provider_account_id);
 CREATE UNIQUE INDEX agent_results_pkey ON public.agent_results USING btree (tenant_id, id);
@@ -676,7 +675,7 @@ CREATE UNIQUE INDEX roles_pkey ON public.roles USING btree (tenant_id, id);
 CREATE UNIQUE INDEX roles_tenant_name_key ON public.roles USING btree (tenant_id, name);
 CREATE UNIQUE INDEX system_context_log_pkey ON tenantdb.system_context_log USING btree (id);
 CREATE UNIQUE INDEX tasks_pkey ON public.tasks USING btree (tenant_id, id);
-CREATE UNIQUE INDEX tasks_tenant_dedupe_key_idx ON public.tasks USING btree (tenant_id, dedupe_key);
+CREATE UNIQUE INDEX tasks_tenant_dedupe_key_idx ON public.tasks USING btree (tenant_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
 CREATE UNIQUE INDEX tenant_members_pkey ON public.tenant_members USING btree (tenant_id, id);
 CREATE UNIQUE INDEX tenant_members_tenant_user_key ON public.tenant_members USING btree (tenant_id, user_id);
 CREATE UNIQUE INDEX tenants_domain_key ON public.tenants USING btree (lower(domain));
@@ -1594,6 +1593,7 @@ GRANT EXECUTE ON FUNCTION tenantdb.audit_table(p_table regclass, p_redact text[]
 GRANT EXECUTE ON FUNCTION tenantdb.authorize_member(p_tenant uuid, p_user uuid, OUT status text, OUT member_role text) TO tenantdb_app;
 GRANT EXECUTE ON FUNCTION tenantdb.authorize_member(p_tenant uuid, p_user uuid, OUT status text, OUT member_role text) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.claim_tasks(p_worker text, p_limit integer, p_lease_ms integer, p_types text[]) TO tenantdb_system;
+GRANT EXECUTE ON FUNCTION tenantdb.complete_and_claim(p_worker text, p_items jsonb, p_limit integer, p_lease_ms integer, p_types text[]) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.complete_tasks(p_worker text, p_items jsonb) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.create_default_roles(p_tenant uuid) TO tenantdb_system;
 GRANT EXECUTE ON FUNCTION tenantdb.current_member_can_write() TO PUBLIC;
@@ -2029,6 +2029,22 @@ BEGIN
     END LOOP;
     EXIT WHEN v_left = 0 OR NOT v_more;
   END LOOP;
+END $function$;
+
+CREATE OR REPLACE FUNCTION tenantdb.complete_and_claim(p_worker text, p_items jsonb, p_limit integer, p_lease_ms integer, p_types text[])
+ RETURNS TABLE(completed uuid[], claimed jsonb)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+BEGIN
+  completed := ARRAY(SELECT tenantdb.complete_tasks(p_worker, p_items));
+  IF p_limit > 0 THEN
+    SELECT COALESCE(jsonb_agg(to_jsonb(c)), '[]'::jsonb) INTO claimed
+      FROM tenantdb.claim_tasks(p_worker, p_limit, p_lease_ms, p_types) c;
+  ELSE
+    claimed := '[]'::jsonb;
+  END IF;
+  RETURN NEXT;
 END $function$;
 
 CREATE OR REPLACE FUNCTION tenantdb.complete_tasks(p_worker text, p_items jsonb)

@@ -137,6 +137,7 @@ describe('client shape', () => {
       'cancel',
       'claim',
       'complete',
+      'completeAndClaim',
       'counts',
       'fail',
       'heartbeat',

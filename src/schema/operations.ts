@@ -58,18 +58,19 @@ export const tasks = tenantTable(
   {
     extra: (t) => [
       tenantReference(t, t.connectorId, connectors, 'set null'),
-      index('tasks_tenant_status_run_at_idx').on(t.tenantId, t.status, t.runAt),
       // The claim's per-tenant probe: a tenant's next pending task, in claim order.
       index('tasks_tenant_ready_idx')
         .on(t.tenantId, t.priority.desc(), t.runAt, t.id)
         .where(sql`status = 'pending'`),
-      // Expired leases, across tenants (system work: the claim's recovery step).
-      index('tasks_running_lease_idx')
-        .on(t.lockedUntil)
-        .where(sql`status = 'running'`),
-      uniqueIndex('tasks_tenant_dedupe_key_idx').on(t.tenantId, t.dedupeKey),
-      index('tasks_tenant_module_idx').on(t.tenantId, t.moduleSlug),
-      index('tasks_tenant_connector_idx').on(t.tenantId, t.connectorId),
+      // Running tasks: a tenant's count (its concurrency limit), and expired leases across tenants.
+      index('tasks_tenant_running_idx').on(t.tenantId, t.lockedUntil).where(sql`status = 'running'`),
+      // The others hold only the rows that have the column: queueing a plain task writes three
+      // indexes (the key, ready, and none of these).
+      uniqueIndex('tasks_tenant_dedupe_key_idx')
+        .on(t.tenantId, t.dedupeKey)
+        .where(sql`dedupe_key IS NOT NULL`),
+      index('tasks_tenant_module_idx').on(t.tenantId, t.moduleSlug).where(sql`module_slug IS NOT NULL`),
+      index('tasks_tenant_connector_idx').on(t.tenantId, t.connectorId).where(sql`connector_id IS NOT NULL`),
     ],
   },
 );

@@ -35,20 +35,31 @@ export type ClaimedTask = Task & { readonly attempt: number };
 export async function claimTasks(scope: SystemScope, input: ClaimInput): Promise<ClaimedTask[]> {
   const fn = 'claimTasks';
   const system = requireSystemScope(scope, fn);
-  if (input === null || typeof input !== 'object')
-    fail(fn, 'pass { workerId, limit, lease, types? }.', 'Nothing was claimed.');
-  const workerId = checkWorkerId(fn, input.workerId);
-  const limit = checkInteger(fn, 'limit', input.limit, 1, 1000);
-  const lease = checkInteger(fn, 'lease', input.lease, 100, 86_400_000);
-  const types = checkTypes(fn, input.types);
+  const { workerId, limit, lease, types } = checkClaim(fn, input);
   // One statement in a system context of its own: one round trip on a system client.
   const rows = await system.statement<Record<string, unknown>>(
     sql`select * from tenantdb.claim_tasks(${workerId}, ${limit}::int, ${lease}::int, ${param(types)}::text[])`,
   );
-  return rows.map((row) => {
-    const task = taskFromRow(row);
-    return Object.assign(task, { attempt: task.attempts });
-  });
+  return rows.map(claimedFromRow);
+}
+
+/** A claim's input, checked (INVALID_INPUT before any SQL). */
+export function checkClaim(fn: string, input: ClaimInput) {
+  if (input === null || typeof input !== 'object') {
+    fail(fn, 'pass { workerId, limit, lease, types? }.', 'Nothing was claimed.');
+  }
+  return {
+    workerId: checkWorkerId(fn, input.workerId),
+    limit: checkInteger(fn, 'limit', input.limit, 1, 1000),
+    lease: checkInteger(fn, 'lease', input.lease, 100, 86_400_000),
+    types: checkTypes(fn, input.types),
+  };
+}
+
+/** A claimed row (of `tenantdb.claim_tasks`, or one of its JSON array) as the typed claimed task. */
+export function claimedFromRow(row: Record<string, unknown>): ClaimedTask {
+  const task = taskFromRow(row);
+  return Object.assign(task, { attempt: task.attempts });
 }
 
 /** A task a worker holds: its id, tenant and the attempt it claimed. */

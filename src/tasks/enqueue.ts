@@ -126,7 +126,7 @@ export async function enqueueMany(scope: TenantScope, inputs: readonly EnqueueIn
                     ${param(columns.dedupeKey)}::text[], ${param(columns.runAt)}::timestamptz[])
           as e(type, payload, priority, max_attempts, module_slug, connector_id, dedupe_key, run_at)
         -- An existing key returns its task (the no-op update is what makes RETURNING include it).
-        on conflict (tenant_id, dedupe_key) do update set dedupe_key = excluded.dedupe_key
+        on conflict (tenant_id, dedupe_key) where dedupe_key is not null do update set dedupe_key = excluded.dedupe_key
         returning t.*`),
     ),
   );

@@ -69,6 +69,19 @@ function checkResult(fn: string, result: TaskResult | undefined, at: string): Ta
   return result;
 }
 
+/** What `tenantdb.complete_tasks` takes: each held task with its checked result (INVALID_INPUT before any SQL). */
+export function completionItems(
+  fn: string,
+  tasks: readonly { task: HeldTask; result?: TaskResult }[],
+): (HeldTask & TaskResult)[] {
+  if (!Array.isArray(tasks)) fail(fn, 'tasks must be an array of { task, result? }.');
+  return tasks.map((item, i) => {
+    const task = checkHeldTask(fn, item?.task, `tasks[${i}].task`);
+    const result = checkResult(fn, item.result, `tasks[${i}].result`);
+    return { ...task, ...result };
+  });
+}
+
 /** A handler's result, checked as {@link completeTasks} will (INVALID_INPUT when it would be refused). */
 export function checkTaskResult(result: TaskResult): TaskResult {
   return checkResult('the handler', result, 'its result');
@@ -91,12 +104,7 @@ export async function completeTasks(
   const fn = 'completeTasks';
   const system = requireSystemScope(scope, fn);
   const workerId = checkWorkerId(fn, input?.workerId);
-  if (!Array.isArray(input.tasks)) fail(fn, 'tasks must be an array of { task, result? }.');
-  const items = input.tasks.map((item, i) => {
-    const task = checkHeldTask(fn, item?.task, `tasks[${i}].task`);
-    const result = checkResult(fn, item.result, `tasks[${i}].result`);
-    return { ...task, ...result };
-  });
+  const items = completionItems(fn, input.tasks);
   if (items.length === 0) return [];
   const rows = await system.statement<{ id: string }>(
     sql`select id from tenantdb.complete_tasks(${workerId}, ${JSON.stringify(items)}::jsonb) as id`,

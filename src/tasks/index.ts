@@ -6,6 +6,7 @@ import type { SystemScope, TenantScope } from '../tenancy/index.ts';
 import { recordAgentResults, type AgentResultInput } from './agent-results.ts';
 import { cancelTask } from './cancel.ts';
 import { claimTasks, heartbeatTasks, releaseTasks, type ClaimInput, type HeldTask } from './claim.ts';
+import { completeAndClaim, type CompleteAndClaimInput } from './cycle.ts';
 import { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 import { completeTasks, failTask, type RetryPolicy, type TaskResult } from './finish.ts';
 import { listTasks, type ListTasksOptions } from './list.ts';
@@ -14,6 +15,7 @@ import { cancelQueuedTask, listQueue, queueCounts, retryTask, type QueueFilter }
 export { recordAgentResults, type AgentResult, type AgentResultInput } from './agent-results.ts';
 export { cancelTask } from './cancel.ts';
 export { claimTasks, heartbeatTasks, releaseTasks, type ClaimedTask, type ClaimInput, type HeldTask } from './claim.ts';
+export { completeAndClaim, type CompleteAndClaimInput } from './cycle.ts';
 export { enqueue, enqueueMany, type EnqueueInput } from './enqueue.ts';
 export {
   checkTaskResult,
@@ -55,6 +57,7 @@ export function systemTasksNamespace(scope: SystemScope) {
     release: (input: { workerId: string; tasks: readonly HeldTask[] }) => releaseTasks(scope, input),
     complete: (input: { workerId: string; tasks: readonly { task: HeldTask; result?: TaskResult }[] }) =>
       completeTasks(scope, input),
+    completeAndClaim: (input: CompleteAndClaimInput) => completeAndClaim(scope, input),
     fail: (input: { workerId: string; task: HeldTask; error: string; retry?: boolean; policy?: RetryPolicy }) =>
       failTask(scope, input),
     list: (filter?: QueueFilter) => listQueue(scope, filter),

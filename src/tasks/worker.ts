@@ -14,6 +14,7 @@ import {
   type TenantStatementScope,
 } from '../tenancy/index.ts';
 import { claimTasks, heartbeatTasks, releaseTasks, type ClaimedTask } from './claim.ts';
+import { completeAndClaim } from './cycle.ts';
 import { checkTaskResult, completeTasks, failTask, type RetryPolicy, type TaskResult } from './finish.ts';
 import { checkInteger, checkType, checkWorkerId, fail } from './task.ts';
 
@@ -264,6 +265,14 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
       }
     }
   };
+  /** A batch is written (or given up): its slots are free, its handlers' promises settle. */
+  const settle = (batch: Completion[]) => {
+    inFlight = [];
+    for (const c of batch) {
+      held.delete(c.held.task.id);
+      c.resolve();
+    }
+  };
   const flush = (): Promise<void> => {
     if (flushing) return flushing;
     flushing = (async () => {
@@ -276,11 +285,7 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
           if (batch.length > 1 || error instanceof TenantDbError) await completeEach(batch);
           else emit({ type: 'worker:error', workerId: o.workerId, error });
         }
-        inFlight = [];
-        for (const c of batch) {
-          held.delete(c.held.task.id);
-          c.resolve();
-        }
+        settle(batch);
       }
     })().finally(() => {
       flushing = null;
@@ -293,6 +298,19 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
     nudge();
   };
 
+  // A tenant's scope is immutable and holds no connection: one per tenant, reused by its tasks
+  // (building one builds the scoped API of every tenant table of the schema).
+  const scopes = new Map<string, TenantStatementScope<TSchema>>();
+  const scopeOf = (tenantId: string): TenantStatementScope<TSchema> => {
+    let scope = scopes.get(tenantId);
+    if (scope === undefined) {
+      if (scopes.size >= 10_000) scopes.clear();
+      scope = createStatementScope(db, { tenantId });
+      scopes.set(tenantId, scope);
+    }
+    return scope;
+  };
+
   const run = (task: ClaimedTask) => {
     const controller = new AbortController();
     const entry: Held = { task, controller, started: Date.now(), done: Promise.resolve() };
@@ -302,7 +320,7 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
     entry.done = (async () => {
       let result: TaskResult;
       try {
-        const scope = createStatementScope(db, { tenantId: task.tenantId });
+        const scope = scopeOf(task.tenantId);
         result = checkTaskResult((await handler(task, scope, { signal: controller.signal })) ?? {});
       } catch (error) {
         if (controller.signal.aborted) return; // released or lost: not this worker's to fail
@@ -333,25 +351,53 @@ export function createWorker<TSchema extends Schema>(db: Database<TSchema>, opti
     })().finally(() => finish(entry));
   };
 
-  // One loop: write the completions that are in, then claim for the free slots, then sleep
-  // until a handler finishes, a notification arrives, stop() is called or the poll is due.
+  // One loop: write the completions that are in and claim for the free slots (one call for both),
+  // then sleep until a handler finishes, a notification arrives, stop() is called or the poll is due.
+  const cycle = async (): Promise<{ claimed: ClaimedTask[]; limit: number } | null> => {
+    if (completions.length > 0 && flushing === null) {
+      const batch = completions.splice(0, completions.length);
+      inFlight = batch;
+      // The batch's slots are free once it is completed, which this call does first.
+      const limit = Math.min(1000, o.concurrency - held.size + batch.length);
+      try {
+        const { completed, claimed } = await completeAndClaim(system, {
+          workerId: o.workerId,
+          limit,
+          lease: o.lease,
+          types,
+          tasks: batch.map((c) => ({ task: c.held.task, result: c.result })),
+        });
+        report(batch, new Set(completed));
+        settle(batch);
+        return { claimed, limit };
+      } catch {
+        // Refused as a whole (one task's cost over its tenant's hard limit, say): nothing was
+        // written; the batch goes through flush, one by one where needed, then a plain claim.
+        inFlight = [];
+        completions.unshift(...batch);
+      }
+    }
+    if (completions.length > 0) await flush();
+    const limit = Math.min(1000, o.concurrency - held.size);
+    if (limit <= 0) return null;
+    return { claimed: await claimTasks(system, { workerId: o.workerId, limit, lease: o.lease, types }), limit };
+  };
+
   const claimLoop = async () => {
     while (state === 'running') {
-      if (completions.length > 0) await flush();
-      const free = o.concurrency - held.size;
-      if (free > 0) {
-        try {
-          const claimed = await claimTasks(system, { workerId: o.workerId, limit: free, lease: o.lease, types });
+      try {
+        const result = await cycle();
+        if (result !== null) {
           if (state !== 'running') {
             // Stopped while claiming: hand them straight back.
-            await releaseTasks(system, { workerId: o.workerId, tasks: claimed });
+            await releaseTasks(system, { workerId: o.workerId, tasks: result.claimed });
             return;
           }
-          for (const task of claimed) run(task);
-          if (claimed.length === free) continue;
-        } catch (error) {
-          emit({ type: 'worker:error', workerId: o.workerId, error });
+          for (const task of result.claimed) run(task);
+          if (result.claimed.length === result.limit) continue;
         }
+      } catch (error) {
+        emit({ type: 'worker:error', workerId: o.workerId, error });
       }
       await sleep(o.pollInterval);
     }

@@ -7,6 +7,7 @@ import { agentResults, costEvents, tasks, tenants } from '../../src/schema/index
 import {
   cancelTask,
   claimTasks,
+  completeAndClaim,
   completeTasks,
   enqueue,
   enqueueMany,
@@ -373,6 +374,36 @@ describe('leases, completion and failure', () => {
     const again = await retryTask(system(), task.id);
     expect([again.status, again.attempts]).toEqual(['pending', 0]);
     expect(await codeOf(retryTask(system(), task.id))).toBe('TASK_STATE');
+  });
+
+  it('completeAndClaim completes the batch, then claims with the slots it freed, in one call', async () => {
+    const type = typeOf('cycle');
+    const limited = await ownerContext(db, 'Cycle');
+    await withSystemContext(
+      db,
+      (tx) => tx.update(tenants).set({ maxConcurrentTasks: 1 }).where(eq(tenants.id, limited.tenantId)),
+      { reason: 'test: plan limit' },
+    );
+    const queued = await enqueueMany(tenantOf(db, limited), [{ type }, { type }]);
+    const [held, ...more] = (await claimTasks(system(), { workerId: 'w', limit: 5, lease: 60_000, types: [type] })) as [
+      ClaimedTask,
+    ];
+    expect(more).toEqual([]);
+    const other = queued.find((q) => q.id !== held.id);
+    // The tenant's one slot is taken until the completion frees it, in the same call.
+    const { completed, claimed } = await completeAndClaim(system(), {
+      workerId: 'w',
+      limit: 5,
+      lease: 60_000,
+      types: [type],
+      tasks: [{ task: held, result: { summary: 'done' } }],
+    });
+    expect(completed).toEqual([held.id]);
+    expect(claimed.map((x) => [x.id, x.status, x.attempt])).toEqual([[other?.id, 'running', 1]]);
+    expect(claimed[0]?.runAt).toBeInstanceOf(Date);
+    expect(await codeOf(completeAndClaim(system(), { workerId: 'w', limit: 0, lease: 60_000, tasks: [] }))).toBe(
+      'INVALID_INPUT',
+    );
   });
 
   it('the backoff doubles per attempt, capped, within ±50 %', async () => {
