@@ -63,14 +63,20 @@ export const tasks = tenantTable(
         .on(t.tenantId, t.priority.desc(), t.runAt, t.id)
         .where(sql`status = 'pending'`),
       // Running tasks: a tenant's count (its concurrency limit), and expired leases across tenants.
-      index('tasks_tenant_running_idx').on(t.tenantId, t.lockedUntil).where(sql`status = 'running'`),
+      index('tasks_tenant_running_idx')
+        .on(t.tenantId, t.lockedUntil)
+        .where(sql`status = 'running'`),
       // The others hold only the rows that have the column: queueing a plain task writes three
       // indexes (the key, ready, and none of these).
       uniqueIndex('tasks_tenant_dedupe_key_idx')
         .on(t.tenantId, t.dedupeKey)
         .where(sql`dedupe_key IS NOT NULL`),
-      index('tasks_tenant_module_idx').on(t.tenantId, t.moduleSlug).where(sql`module_slug IS NOT NULL`),
-      index('tasks_tenant_connector_idx').on(t.tenantId, t.connectorId).where(sql`connector_id IS NOT NULL`),
+      index('tasks_tenant_module_idx')
+        .on(t.tenantId, t.moduleSlug)
+        .where(sql`module_slug IS NOT NULL`),
+      index('tasks_tenant_connector_idx')
+        .on(t.tenantId, t.connectorId)
+        .where(sql`connector_id IS NOT NULL`),
     ],
   },
 );
