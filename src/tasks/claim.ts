@@ -25,7 +25,8 @@ export type ClaimedTask = Task & { readonly attempt: number };
  * `FOR UPDATE SKIP LOCKED`, tenant-fair: the batch is dealt out round-robin over the tenants with
  * work, fewest running first, so one tenant's 10,000 queued tasks cannot starve others'. Within a
  * tenant, priority then `runAt` then id. A tenant's `max_concurrent_tasks` (its plan) is honoured
- * across all workers (one claimer at a time). Expired leases are recovered first: their tasks are
+ * across all workers (a per-tenant lock, tried, under which its running count is read again);
+ * claimers otherwise run concurrently. Expired leases are recovered first: their tasks are
  * queued again (or failed, out of attempts). Each claimed task is `running`, its `attempts`
  * counting this run, leased to `workerId` for `lease` ms.
  *
@@ -81,14 +82,18 @@ function heldBy(workerId: string, held: readonly HeldTask[]) {
           and (t.id::text || ':' || t.attempts::text) = any(${param(held.map((h) => `${h.id}:${h.attempt}`))}::text[])`;
 }
 
+/** A task the worker says it holds (INVALID_INPUT before any SQL): its id, tenant and attempt. */
+export function checkHeldTask(fn: string, task: HeldTask, at: string): HeldTask {
+  if (task === null || typeof task !== 'object' || !isUuid(task.id) || !isUuid(task.tenantId)) {
+    fail(fn, `${at} must be a claimed task ({ id, tenantId, attempt }).`);
+  }
+  checkInteger(fn, `${at}.attempt`, task.attempt, 1, 1_000_000);
+  return { id: task.id, tenantId: task.tenantId, attempt: task.attempt };
+}
+
 function checkHeld(fn: string, held: readonly HeldTask[]): HeldTask[] {
   if (!Array.isArray(held)) fail(fn, 'pass an array of the claimed tasks ({ id, tenantId, attempt }).');
-  return held.map((h, i) => {
-    if (h === null || typeof h !== 'object') fail(fn, `tasks[${i}] must be a claimed task.`);
-    if (!isUuid(h.id) || !isUuid(h.tenantId)) fail(fn, `tasks[${i}] must have the UUIDs id and tenantId.`);
-    checkInteger(fn, `tasks[${i}].attempt`, h.attempt, 1, 1_000_000);
-    return { id: h.id, tenantId: h.tenantId, attempt: h.attempt };
-  });
+  return held.map((h, i) => checkHeldTask(fn, h, `tasks[${i}]`));
 }
 
 /**

@@ -7,9 +7,8 @@
 import { sql } from 'drizzle-orm';
 import { checkMoney } from '../billing/index.ts';
 import { costService, persona } from '../schema/enums.ts';
-import { isUuid, requireSystemScope, rowsOf, type SystemScope } from '../tenancy/index.ts';
-import { validateValues } from '../tenancy/index.ts';
-import type { HeldTask } from './claim.ts';
+import { requireSystemScope, rowsOf, validateValues, type SystemScope } from '../tenancy/index.ts';
+import { checkHeldTask, type HeldTask } from './claim.ts';
 import { checkInteger, checkWorkerId, describe, fail } from './task.ts';
 
 /** What a handler produced: stored as the task's agent result. Every field optional. */
@@ -32,14 +31,6 @@ const AGENTS: readonly string[] = persona.enumValues;
 const SERVICES: readonly string[] = costService.enumValues;
 const RESULT_STATUSES: readonly string[] = ['success', 'partial', 'failure'];
 const RESULT_KEYS = ['agent', 'status', 'summary', 'output', 'tokensUsed', 'costUsd', 'service'];
-
-function checkHeldTask(fn: string, task: HeldTask, at: string): HeldTask {
-  if (task === null || typeof task !== 'object' || !isUuid(task.id) || !isUuid(task.tenantId)) {
-    fail(fn, `${at} must be a claimed task ({ id, tenantId, attempt }).`);
-  }
-  checkInteger(fn, `${at}.attempt`, task.attempt, 1, 1_000_000);
-  return { id: task.id, tenantId: task.tenantId, attempt: task.attempt };
-}
 
 function checkResult(fn: string, result: TaskResult | undefined, at: string): TaskResult {
   if (result === undefined || result === null) return {};

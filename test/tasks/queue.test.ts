@@ -247,6 +247,14 @@ describe('claim', () => {
     expect(await codeOf(claimTasks(system(), { workerId: 'w', limit: 1, lease: 1000, types: [] }))).toBe(
       'INVALID_INPUT',
     );
+    const notHeld = { id: 'x', tenantId: a.tenantId, attempt: 1 };
+    expect(await codeOf(heartbeatTasks(system(), { workerId: 'w', lease: 1000, tasks: [notHeld] }))).toBe(
+      'INVALID_INPUT',
+    );
+    expect(
+      await codeOf(releaseTasks(system(), { workerId: 'w', tasks: [{ ...notHeld, id: randomUUID(), attempt: 0 }] })),
+    ).toBe('INVALID_INPUT');
+    expect(await codeOf(completeTasks(system(), { workerId: 'w', tasks: [{ task: notHeld }] }))).toBe('INVALID_INPUT');
     expect(await codeOf(claimTasks(tenantOf(db, a) as never, { workerId: 'w', limit: 1, lease: 1000 }))).toBe(
       'SYSTEM_CONTEXT_FORBIDDEN',
     );
