@@ -225,6 +225,57 @@ describe('createTenantClient', () => {
     }
   });
 
+  it('authorizes on every statement: a suspension, a removed membership and a cancellation take effect on the very next one', async () => {
+    const a = await tenant('NextStatement');
+    const memberId = await addMember(systemOf(db), a.tenantId, { email: `next-${randomUUID()}@example.test` });
+    // One client per tenant and user, kept across the changes (nothing is cached in it).
+    const app = createTenantClient(db, { tenantId: a.tenantId });
+    const member = createTenantClient(db, { tenantId: a.tenantId, userId: memberId });
+    await app.tables.conversations.insert({ title: 'before' });
+    expect(await member.query('select id from conversations')).toHaveLength(1);
+
+    await setTenantStatus(systemOf(db), a.tenantId, 'SUSPENDED');
+    expect(await codeOf(app.tables.conversations.insert({ title: 'x' }))).toBe('TENANT_SUSPENDED');
+    expect(await codeOf(app.query(`insert into conversations (title) values ('raw')`))).toBe('TENANT_SUSPENDED');
+    expect(await app.query('select id from conversations')).toHaveLength(1);
+    await setTenantStatus(systemOf(db), a.tenantId, 'ACTIVE');
+    await app.tables.conversations.insert({ title: 'after' });
+
+    await withSystemContext(db, (tx) =>
+      tx.update(tenantMembers).set({ status: 'INACTIVE' }).where(eq(tenantMembers.userId, memberId)),
+    );
+    expect(await codeOf(member.query('select id from conversations'))).toBe('NOT_A_MEMBER');
+    expect(await codeOf(member.tables.conversations.findMany())).toBe('NOT_A_MEMBER');
+    await withSystemContext(db, (tx) => tx.delete(tenantMembers).where(eq(tenantMembers.userId, memberId)));
+    expect(await codeOf(member.query('select id from conversations'))).toBe('NOT_A_MEMBER');
+
+    await setTenantStatus(systemOf(db), a.tenantId, 'CANCELLED');
+    expect(await codeOf(app.query('select id from conversations'))).toBe('TENANT_CANCELLED');
+    expect(await codeOf(app.tables.conversations.findMany())).toBe('TENANT_CANCELLED');
+    expect(await conversationCount(a.tenantId)).toBe(2);
+  });
+
+  it('is built lazily but behaves like a frozen object: namespaces and tables are made once, nothing can be written', async () => {
+    const a = await tenant('Lazy');
+    const client = createTenantClient(db, a);
+    expect(client.tables).toBe(client.tables);
+    expect(client.tables.messages).toBe(client.tables.messages);
+    expect(client.apiKeys).toBe(client.apiKeys);
+    expect((client.tables as Record<string, unknown>).nope).toBeUndefined();
+    expect('nope' in client.tables).toBe(false);
+    expect(() => {
+      (client as unknown as Record<string, unknown>).query = () => [];
+    }).toThrow(TypeError);
+    expect(() => {
+      (client.tables as unknown as Record<string, unknown>).messages = {};
+    }).toThrow(TypeError);
+    expect(() => delete (client as unknown as Record<string, unknown>).tables).toThrow(TypeError);
+    // A spread copies every key, namespaces included.
+    const copy = { ...client };
+    expect(copy.rbac).toBe(client.rbac);
+    expect(await copy.tables.conversations.findMany()).toEqual([]);
+  });
+
   it('refuses a malformed context at creation', () => {
     expect(() => createTenantClient(db, { tenantId: 'nope' })).toThrow(/UUID/);
   });

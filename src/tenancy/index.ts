@@ -12,6 +12,7 @@ export {
 export {
   createStatementScope,
   openTenantContext,
+  StatementScope,
   withTenantContext,
   type TenantStatementScope,
 } from './tenant-context.ts';

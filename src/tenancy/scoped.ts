@@ -83,6 +83,17 @@ function tenantKeys(schema: Schema): string[] {
   return keys;
 }
 
+const keySetOf = new WeakMap<object, Set<string>>();
+
+function tenantKeySet(schema: Schema): Set<string> {
+  let set = keySetOf.get(schema);
+  if (set === undefined) {
+    set = new Set(tenantKeys(schema));
+    keySetOf.set(schema, set);
+  }
+  return set;
+}
+
 /** A child table's reference declared `tenantReference(…, 'set null')`: `(tenant_id, column)`. */
 interface SetNullReference {
   child: PgTable & { tenantId: PgColumn };
@@ -125,17 +136,52 @@ function setNullReferences(schema: Schema, parent: PgTable): SetNullReference[] 
   return byParent.get(getTableName(parent)) ?? [];
 }
 
+/**
+ * The scoped API of one tenant: each table's object is built on first use and kept, so a tenant
+ * client made per request pays for the tables it touches, not for every table of the schema.
+ * It lists every tenant table (`Object.keys`, `in`) like a plain frozen object, and refuses writes.
+ */
 export function createScopedApi<TSchema extends Schema>(
   schema: TSchema,
   tenantId: string,
   run: Runner<TSchema>,
 ): ScopedApi<TSchema> {
-  const api: Record<string, unknown> = {};
-  for (const key of tenantKeys(schema)) {
-    api[key] = scopedTable(schema, key as TenantTableKey<TSchema>, tenantId, run);
-  }
-  return Object.freeze(api) as ScopedApi<TSchema>;
+  return new Proxy(new ScopedTables(schema, tenantId, run), scopedTablesHandler) as unknown as ScopedApi<TSchema>;
 }
+
+// The proxy's target: the tables built so far, and what builds the rest.
+class ScopedTables<TSchema extends Schema> {
+  readonly built = new Map<string, unknown>();
+  constructor(
+    readonly schema: TSchema,
+    readonly tenantId: string,
+    readonly run: Runner<TSchema>,
+  ) {}
+
+  table(key: string | symbol): unknown {
+    if (typeof key !== 'string' || !tenantKeySet(this.schema).has(key)) return undefined;
+    let table = this.built.get(key);
+    if (table === undefined) {
+      table = scopedTable(this.schema, key as TenantTableKey<TSchema>, this.tenantId, this.run);
+      this.built.set(key, table);
+    }
+    return table;
+  }
+}
+
+// One handler for every scoped API (it keeps no state of its own).
+const scopedTablesHandler: ProxyHandler<ScopedTables<Schema>> = {
+  get: (target, key) => target.table(key),
+  has: (target, key) => typeof key === 'string' && tenantKeySet(target.schema).has(key),
+  ownKeys: (target) => [...tenantKeys(target.schema)],
+  getOwnPropertyDescriptor: (target, key) => {
+    const value = target.table(key);
+    return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
+  },
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+};
 
 function scopedTable<TSchema extends Schema, K extends TenantTableKey<TSchema>>(
   schema: TSchema,
@@ -147,8 +193,9 @@ function scopedTable<TSchema extends Schema, K extends TenantTableKey<TSchema>>(
   type N = NewRow<TSchema, K>;
   const table = schema[key] as TableOf<TSchema, K>;
   const name = getTableName(table);
-  const own = eq(table.tenantId, tenantId);
-  const scope = (where?: SQL): SQL => (where ? (and(own, where) as SQL) : own);
+  let ownFilter: SQL | undefined;
+  const own = (): SQL => (ownFilter ??= eq(table.tenantId, tenantId));
+  const scope = (where?: SQL): SQL => (where ? (and(own(), where) as SQL) : own());
 
   const checkTenant = (values: Record<string, unknown>): Record<string, unknown> => {
     const given = values.tenantId;
@@ -267,7 +314,7 @@ function scopedTable<TSchema extends Schema, K extends TenantTableKey<TSchema>>(
             target: [table.tenantId, ...target.filter((c) => c !== table.tenantId)],
             set: updatable as never,
             // Never touch a conflicting row of another tenant, even on an RLS-bypassing connection.
-            setWhere: own,
+            setWhere: own(),
           })
           .returning()) as R[];
         if (!result) {

@@ -3,7 +3,7 @@ import type { Database, OrmTransaction, Schema, StatementContext, StatementOrm }
 import { rowsOf } from '../db/rows.ts';
 import { translateDatabaseError } from '../errors.ts';
 import type { OpenStatus, TenantScope } from './scope.ts';
-import { createScopedApi } from './scoped.ts';
+import { createScopedApi, type ScopedApi } from './scoped.ts';
 import { validateContext, type TenantContext } from './validate-context.ts';
 
 /**
@@ -84,38 +84,58 @@ export interface TenantStatementScope<TSchema extends Schema = Schema> extends T
 /**
  * The tenant scope of a tenant client: each table operation, `run` and `query` is one statement
  * sent together with the context in one pipeline (on a server, the same single round trip as the
- * bare statement); `transaction` opens a short `withTenantContext`.
+ * bare statement); `transaction` opens a short `withTenantContext`. Cheap to make (a request
+ * handler makes one per request): the context is checked here, and the scoped tables are built
+ * on first use. It authorizes nothing by itself: every statement opens the context again, so a
+ * suspension or a removed membership takes effect on the very next one.
  */
+export class StatementScope<TSchema extends Schema = Schema> implements TenantStatementScope<TSchema> {
+  readonly kind = 'tenant' as const;
+  readonly context: Readonly<TenantContext>;
+  readonly run: <R>(operation: (db: StatementOrm<TSchema>) => Promise<R>) => Promise<R>;
+  readonly statement: <R>(operation: (db: StatementOrm<TSchema>) => Promise<R>) => Promise<R>;
+  readonly query: <Row = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<Row[]>;
+  readonly transaction: <R>(fn: (tx: OrmTransaction<TSchema>, scope: TenantScope<TSchema>) => Promise<R>) => Promise<R>;
+  readonly #db: Database<TSchema>;
+  #tables: ScopedApi<TSchema> | undefined;
+
+  constructor(db: Database<TSchema>, context: TenantContext) {
+    const valid = validateContext(context);
+    this.#db = db;
+    this.context = Object.freeze(valid);
+    const statementContext = (onStatus: (status: string) => void): StatementContext => ({
+      tenantId: valid.tenantId,
+      userId: valid.userId ?? null,
+      switchRole: db.switchRole,
+      onStatus,
+    });
+    const inContext = async <R>(fn: (statementContext: StatementContext) => Promise<R>): Promise<R> => {
+      let status = '';
+      try {
+        return await fn(
+          statementContext((value) => {
+            status = value;
+          }),
+        );
+      } catch (error) {
+        throw translateDatabaseError(error, { readOnlyTenant: status === 'SUSPENDED' });
+      }
+    };
+    this.run = (operation) => inContext((c) => db.runStatement(c, operation));
+    this.statement = this.run;
+    this.query = (text, params) => inContext((c) => db.queryInContext(c, text, params));
+    this.transaction = (fn) => withTenantContext(db, valid, fn);
+  }
+
+  get tables(): ScopedApi<TSchema> {
+    return (this.#tables ??= createScopedApi(this.#db.schema, this.context.tenantId, this.run));
+  }
+}
+
+/** A {@link StatementScope}: what a tenant client is made of, and what the worker hands a handler. */
 export function createStatementScope<TSchema extends Schema>(
   db: Database<TSchema>,
   context: TenantContext,
 ): TenantStatementScope<TSchema> {
-  const valid = validateContext(context);
-  const inContext = async <R>(fn: (statementContext: StatementContext) => Promise<R>): Promise<R> => {
-    let status = '';
-    try {
-      return await fn({
-        tenantId: valid.tenantId,
-        userId: valid.userId ?? null,
-        switchRole: db.switchRole,
-        onStatus: (value) => {
-          status = value;
-        },
-      });
-    } catch (error) {
-      throw translateDatabaseError(error, { readOnlyTenant: status === 'SUSPENDED' });
-    }
-  };
-  const run = <R>(operation: (db: StatementOrm<TSchema>) => Promise<R>): Promise<R> =>
-    inContext((statementContext) => db.runStatement(statementContext, operation));
-  return {
-    kind: 'tenant',
-    context: Object.freeze({ ...valid }),
-    tables: createScopedApi(db.schema, valid.tenantId, run),
-    transaction: (fn) => withTenantContext(db, valid, fn),
-    statement: run,
-    run,
-    query: <Row>(text: string, params?: unknown[]) =>
-      inContext((statementContext) => db.queryInContext<Row>(statementContext, text, params)),
-  };
+  return new StatementScope(db, context);
 }
