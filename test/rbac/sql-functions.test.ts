@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withSystemContext, withTenantContext, type OrmTransaction } from '../../src/index.ts';
+import { rowsOf } from '../helpers/load.ts';
 import { as, check, db, org, refused, rolledBack, scalar, useDatabase, type Org } from './helpers.ts';
 
 useDatabase('sql-functions');
@@ -108,5 +109,31 @@ describe('tenantdb.user_has_permission', () => {
       return row?.value;
     });
     check(leaked, true);
+  });
+});
+
+describe("open_context's member settings", () => {
+  let A: Org;
+  beforeAll(async () => {
+    A = await org('Settings');
+  });
+
+  // On PostgreSQL and PGlite open_context reads the member in one statement of its own (0021); on
+  // Citus it calls member_context. Either way the settings must be member_context's answer.
+  it('are what member_context computes, for every member of the org', async () => {
+    const settings = sql`select pg_catalog.current_setting('app.current_member_role') as member_role,
+      pg_catalog.current_setting('app.current_permissions') as permissions,
+      pg_catalog.current_setting('app.current_permission_ids') as permission_ids,
+      pg_catalog.current_setting('app.grantable_roles') as grantable_roles`;
+    const computed = sql`select coalesce(member_role, '') as member_role, permissions, permission_ids, grantable_roles
+      from tenantdb.member_context(tenantdb.current_tenant_id(), tenantdb.current_user_id())`;
+    for (const user of [A.ownerId, A.adminId, A.memberId, A.viewerId]) {
+      const [opened, expected] = await withTenantContext(db, as(A, user), async (tx) => [
+        (await rowsOf<Record<string, string>>(tx, settings))[0],
+        (await rowsOf<Record<string, string>>(tx, computed))[0],
+      ]);
+      check(opened, expected, `settings of ${user}`);
+      expect(opened?.permissions?.length).toBeGreaterThan(2);
+    }
   });
 });
