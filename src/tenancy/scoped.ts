@@ -12,6 +12,14 @@ import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core
 import { tableInfo } from '../contract/registry.ts';
 import type { OrmTransaction, Schema, StatementOrm } from '../db/database.ts';
 import { IsolationError } from '../errors.ts';
+import {
+  byIdPlaceholders,
+  cachedStatement,
+  type CachedStatement,
+  insertShape,
+  placeholderRows,
+  placeholderValues,
+} from './statement-cache.ts';
 import { validateValues } from './validate-values.ts';
 
 /** The schema's exports that are tenant tables (declared through tenantTable()). */
@@ -44,6 +52,11 @@ type FindFirstConfig<TSchema extends Schema, K extends TenantTableKey<TSchema>> 
 export interface ScopedTable<TSchema extends Schema, K extends TenantTableKey<TSchema>> {
   findMany(config?: FindManyConfig<TSchema, K>): Promise<Row<TSchema, K>[]>;
   findFirst(config?: FindFirstConfig<TSchema, K>): Promise<Row<TSchema, K> | undefined>;
+  /**
+   * The row with this id, or undefined: the primary-key lookup, one statement built once per
+   * table (findFirst builds its SQL on every call).
+   */
+  get(id: Row<TSchema, K>['id']): Promise<Row<TSchema, K> | undefined>;
   count(where?: SQL): Promise<number>;
   insert(values: NewRow<TSchema, K>): Promise<Row<TSchema, K>>;
   insert(values: NewRow<TSchema, K>[]): Promise<Row<TSchema, K>[]>;
@@ -232,6 +245,21 @@ function scopedTable<TSchema extends Schema, K extends TenantTableKey<TSchema>>(
   return {
     findMany: (config) => run((tx) => query(tx).findMany(scopeConfig(config))),
     findFirst: (config) => run((tx) => query(tx).findFirst(scopeConfig(config))),
+    get: (id) =>
+      run(async (tx) => {
+        const statement = cachedStatement<R[]>(
+          tx,
+          `${name}:get`,
+          () =>
+            tx
+              .select()
+              .from(table as PgTable)
+              .where(byIdPlaceholders(table))
+              .limit(1)
+              .prepare('') as unknown as CachedStatement<R[]>,
+        );
+        return (await statement.execute({ tenantId, id }))[0];
+      }),
     count: (where) =>
       run(async (tx) => {
         const [row] = await tx
@@ -244,12 +272,26 @@ function scopedTable<TSchema extends Schema, K extends TenantTableKey<TSchema>>(
       // Bad input is refused before any SQL (even before a tenant client opens its transaction).
       const list = (Array.isArray(values) ? values : [values]).map((v) => checkTenant(v as Record<string, unknown>));
       for (const row of list) validateValues(name, row);
+      const shape = insertShape(list);
       return run(async (tx) => {
         if (list.length === 0) return [];
-        const rows = (await tx
-          .insert(table)
-          .values(list as never)
-          .returning()) as R[];
+        // The statement of this shape (columns given, row count) is built once (statement-cache.ts).
+        const rows =
+          shape === undefined
+            ? ((await tx
+                .insert(table)
+                .values(list as never)
+                .returning()) as R[])
+            : await cachedStatement<R[]>(
+                tx,
+                `${name}:insert:${list.length}:${shape.join(',')}`,
+                () =>
+                  tx
+                    .insert(table)
+                    .values(placeholderRows(shape, list.length) as never)
+                    .returning()
+                    .prepare('') as unknown as CachedStatement<R[]>,
+              ).execute(placeholderValues(table, shape, list));
         return Array.isArray(values) ? rows : rows[0];
       });
     }) as ScopedTable<TSchema, K>['insert'],
