@@ -145,15 +145,25 @@ async function readMeta(db: Database): Promise<DatasetInfo | undefined> {
   return row?.value;
 }
 
+const DELETE_BATCH = 50_000;
+
 /** Rows the bench inserted (created after the data set's anchor); returns how many were deleted. */
 export async function deleteInsertedRows(bench: BenchDatabase, anchor: string): Promise<number> {
   let removed = 0;
   for (const table of ['messages', 'cost_events']) {
-    const rows = await bench.raw.query<{ n: number }>(
-      `WITH gone AS (DELETE FROM public.${table} WHERE created_at > $1::timestamptz RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-      [anchor],
-    );
-    removed += rows[0]?.n ?? 0;
+    // In batches: cost_events' delete triggers fold each statement's rows into one jsonb value,
+    // which a statement of a million rows would overflow.
+    for (;;) {
+      const rows = await bench.raw.query<{ n: number }>(
+        `WITH gone AS (DELETE FROM public.${table} WHERE ctid = ANY (ARRAY(
+           SELECT ctid FROM public.${table} WHERE created_at > $1::timestamptz LIMIT ${DELETE_BATCH})) RETURNING 1)
+         SELECT count(*)::int AS n FROM gone`,
+        [anchor],
+      );
+      const n = rows[0]?.n ?? 0;
+      removed += n;
+      if (n < DELETE_BATCH) break;
+    }
   }
   if (removed > 0) await bench.raw.query('VACUUM (ANALYZE) public.messages, public.cost_events');
   return removed;

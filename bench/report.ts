@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ExplainResult, Seed004ExplainResult } from './explain.ts';
 import type { SideResult } from './harness.ts';
 import type { ScenarioName } from './scenarios/index.ts';
+import type { StandaloneResult } from './scenarios/standalone.ts';
 import { MODULE_THROUGHPUT, SINGLE_STATEMENT, THROUGHPUT, type SideName, type Target } from './scenarios/scenario.ts';
 
 export interface ScenarioResult {
@@ -199,7 +200,9 @@ export function renderExplain(report: Report): string {
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 /** Writes results/<date>.json and .svg (results/<date>-pglite.* for PGlite); returns their paths. */
-export async function writeResults(report: Report): Promise<{ json: string; svg: string }> {
+export async function writeResults(
+  report: Report & { standalone?: StandaloneResult[] },
+): Promise<{ json: string; svg: string }> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const base = `${RESULTS_DIR}${report.date}${report.machine.backend === 'pglite' ? '-pglite' : ''}`;
   const json = `${base}.json`;
@@ -217,8 +220,23 @@ interface Bar {
 const OPS_COLOR = '#3b6fb6';
 const P50_COLOR = '#e08a2c';
 
-/** A horizontal bar chart of the ratios, the target of each drawn as a red line across its bar. */
-export function renderSvg(report: Report): string {
+// The requests scenario's sides, one color each (./scenarios/requests.ts).
+const SIDE_COLORS: Record<string, string> = {
+  tenantdb: OPS_COLOR,
+  'tenantdb+user': '#6b9bd8',
+  privileged: '#2a9d8f',
+  'privileged+user': '#7cc6bd',
+  scoped: '#8e6bbf',
+  'drizzle recipe': '#b5651d',
+  'prisma sequence': '#c44e52',
+  floor: '#888888',
+};
+
+/**
+ * A horizontal bar chart of the ratios, the target of each drawn as a red line across its bar,
+ * then the stand-alone scenarios' groups (the requests scenario: every side ÷ raw).
+ */
+export function renderSvg(report: Report & { standalone?: StandaloneResult[] }): string {
   const groups: Bar[] = [];
   for (const r of report.scenarios) {
     const target = r.target;
@@ -287,6 +305,20 @@ export function renderSvg(report: Report): string {
         },
       ],
     });
+  }
+
+  for (const result of report.standalone ?? []) {
+    for (const group of result.chart ?? []) {
+      groups.push({
+        label: `${result.name}: ${group.label}`,
+        bars: group.bars.map((bar) => ({
+          name: bar.name,
+          value: bar.value,
+          color: SIDE_COLORS[bar.name] ?? OPS_COLOR,
+          ...(bar.min !== undefined ? { target: { value: bar.min, kind: '≥' as const } } : {}),
+        })),
+      });
+    }
   }
 
   const finite = groups.flatMap((g) => g.bars.map((b) => b.value)).filter(Number.isFinite);

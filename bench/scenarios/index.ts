@@ -14,6 +14,7 @@ import { knowledgeSearch } from './knowledge-search.ts';
 import { listLatest50 } from './list-latest-50.ts';
 import { pointRead } from './point-read.ts';
 import { recordCosts1000 } from './record-costs-1000.ts';
+import { requests } from './requests.ts';
 import { SCALING_LISTS } from './scaling-list.ts';
 import type { Scenario } from './scenario.ts';
 import { seed004List } from './seed004-list.ts';
@@ -33,7 +34,7 @@ const LIST = [
   ...SCALING_LISTS,
 ] as const;
 
-const STANDALONE_LIST = [costRollup, knowledgeSearch, taskQueue] as const;
+const STANDALONE_LIST = [requests, costRollup, knowledgeSearch, taskQueue] as const;
 
 export type ScenarioName = (typeof LIST)[number]['name'] | (typeof STANDALONE_LIST)[number]['name'];
 

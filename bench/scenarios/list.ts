@@ -4,6 +4,7 @@
  * scaling scenarios.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import type { BuiltinSchema, ScopedApi } from '../../src/index.ts';
 import type { messages } from '../../src/schema/index.ts';
 import type { BenchDatabase } from '../databases.ts';
 import { int, prng } from '../random.ts';
@@ -11,11 +12,48 @@ import { checkSeed004Role, openSeed004Runner, seed004ListSql } from '../seed004.
 import { at, statement, type PreparedScenario, type ScenarioEnv, type Side } from './scenario.ts';
 import { client, LIST_TARGETS, MESSAGE_COLUMNS, sampleConversations, tenantClients } from './targets.ts';
 
-interface ListTarget {
+export interface ListTarget {
   tenantId: string;
   conversationId: string;
   /** The page after this message (keyset cursor), or the first page. */
   cursor: { at: string; localAt: string; id: string } | undefined;
+}
+
+/** The list's statements: raw names the tenant, tenantdb's leaves it to RLS; with and without a cursor. */
+export const LIST_SQL = {
+  rawFirstPage: `SELECT ${MESSAGE_COLUMNS} FROM public.messages WHERE tenant_id = $1 AND conversation_id = $2
+    ORDER BY created_at DESC, id DESC LIMIT 50`,
+  rawNextPage: `SELECT ${MESSAGE_COLUMNS} FROM public.messages WHERE tenant_id = $1 AND conversation_id = $2
+    AND (created_at, id) < ($3::timestamptz, $4::uuid) ORDER BY created_at DESC, id DESC LIMIT 50`,
+  tenantFirstPage: `SELECT ${MESSAGE_COLUMNS} FROM public.messages WHERE conversation_id = $1
+    ORDER BY created_at DESC, id DESC LIMIT 50`,
+  tenantNextPage: `SELECT ${MESSAGE_COLUMNS} FROM public.messages WHERE conversation_id = $1
+    AND (created_at, id) < ($2::timestamptz, $3::uuid) ORDER BY created_at DESC, id DESC LIMIT 50`,
+};
+
+/** A target's raw statement (tenant predicate written out) and its tenantdb one, with their parameters. */
+export function listStatements({ tenantId, conversationId, cursor }: ListTarget): {
+  raw: [string, unknown[]];
+  tenant: [string, unknown[]];
+} {
+  return cursor
+    ? {
+        raw: [LIST_SQL.rawNextPage, [tenantId, conversationId, cursor.at, cursor.id]],
+        tenant: [LIST_SQL.tenantNextPage, [conversationId, cursor.at, cursor.id]],
+      }
+    : {
+        raw: [LIST_SQL.rawFirstPage, [tenantId, conversationId]],
+        tenant: [LIST_SQL.tenantFirstPage, [conversationId]],
+      };
+}
+
+/** The same page through the scoped API (`messages.findMany`). */
+export function scopedList(tables: ScopedApi<BuiltinSchema>, { conversationId, cursor }: ListTarget) {
+  return tables.messages.findMany({
+    where: (m, { and, eq }) => and(eq(m.conversationId, conversationId), keyset(m, cursor)),
+    orderBy: (m, { desc }) => [desc(m.createdAt), desc(m.id)],
+    limit: 50,
+  });
 }
 
 export async function prepareList(
@@ -24,43 +62,19 @@ export async function prepareList(
 ): Promise<PreparedScenario> {
   const picks = await listTargets(bench);
   const clients = tenantClients(bench, picks);
-  const rawFirstPage = `SELECT ${MESSAGE_COLUMNS} FROM public.messages WHERE tenant_id = $1 AND conversation_id = $2
-    ORDER BY created_at DESC, id DESC LIMIT 50`;
-  const rawNextPage = `SELECT ${MESSAGE_COLUMNS} FROM public.messages WHERE tenant_id = $1 AND conversation_id = $2
-    AND (created_at, id) < ($3::timestamptz, $4::uuid) ORDER BY created_at DESC, id DESC LIMIT 50`;
-  const tenantFirstPage = `SELECT ${MESSAGE_COLUMNS} FROM public.messages WHERE conversation_id = $1
-    ORDER BY created_at DESC, id DESC LIMIT 50`;
-  const tenantNextPage = `SELECT ${MESSAGE_COLUMNS} FROM public.messages WHERE conversation_id = $1
-    AND (created_at, id) < ($2::timestamptz, $3::uuid) ORDER BY created_at DESC, id DESC LIMIT 50`;
+  const { tenantFirstPage, tenantNextPage } = LIST_SQL;
   const sides: Side[] = [
     {
       name: 'raw',
-      op: (i) => {
-        const { tenantId, conversationId, cursor } = at(picks, i);
-        return cursor
-          ? bench.raw.query(rawNextPage, [tenantId, conversationId, cursor.at, cursor.id])
-          : bench.raw.query(rawFirstPage, [tenantId, conversationId]);
-      },
+      op: (i) => bench.raw.query(...listStatements(at(picks, i)).raw),
     },
     {
       name: 'tenantdb',
-      op: (i) => {
-        const { tenantId, conversationId, cursor } = at(picks, i);
-        return cursor
-          ? client(clients, tenantId).query(tenantNextPage, [conversationId, cursor.at, cursor.id])
-          : client(clients, tenantId).query(tenantFirstPage, [conversationId]);
-      },
+      op: (i) => client(clients, at(picks, i).tenantId).query(...listStatements(at(picks, i)).tenant),
     },
     {
       name: 'orm',
-      op: (i) => {
-        const { tenantId, conversationId, cursor } = at(picks, i);
-        return client(clients, tenantId).tables.messages.findMany({
-          where: (m, { and, eq }) => and(eq(m.conversationId, conversationId), keyset(m, cursor)),
-          orderBy: (m, { desc }) => [desc(m.createdAt), desc(m.id)],
-          limit: 50,
-        });
-      },
+      op: (i) => scopedList(client(clients, at(picks, i).tenantId).tables, at(picks, i)),
     },
   ];
   // The EXPLAIN uses a target with a cursor when there is one: the harder of the two shapes.
@@ -110,7 +124,7 @@ function keyset(
 }
 
 /** Conversations to list; half of them with a cursor 5 to 44 messages down (the next page). */
-async function listTargets(bench: BenchDatabase): Promise<ListTarget[]> {
+export async function listTargets(bench: BenchDatabase): Promise<ListTarget[]> {
   const random = prng(9);
   const conversations = await sampleConversations(bench, LIST_TARGETS);
   const paged = conversations.filter(() => random() < 0.5);

@@ -23,7 +23,20 @@ import type { DatasetInfo } from '../generate.ts';
 import type { Seed004Runner } from '../seed004.ts';
 import type { ScenarioName } from './index.ts';
 
-export type SideName = 'raw' | 'tenantdb' | 'orm' | 'seed004' | 'untriggered';
+export type SideName =
+  | 'raw'
+  | 'tenantdb'
+  | 'orm'
+  | 'seed004'
+  | 'untriggered'
+  // The requests scenario's (./requests.ts).
+  | 'tenantdb+user'
+  | 'privileged'
+  | 'privileged+user'
+  | 'scoped'
+  | 'drizzle recipe'
+  | 'prisma sequence'
+  | 'floor';
 
 /** One side of a scenario: `op(i)` runs the i-th operation (on target i modulo the targets). */
 export interface Side {

@@ -29,6 +29,12 @@ export interface StandaloneTarget {
   met: boolean;
 }
 
+/** A group of bars in the results chart: each side's ratio, with its target (a minimum) if judged. */
+export interface StandaloneChartGroup {
+  label: string;
+  bars: { name: string; value: number; min?: number }[];
+}
+
 export interface StandaloneResult {
   name: string;
   description: string;
@@ -37,6 +43,8 @@ export interface StandaloneResult {
   /** The table and its notes, as printed on stdout. */
   text: string;
   targets: StandaloneTarget[];
+  /** Bars for the results chart (drawn after the side-by-side scenarios'). */
+  chart?: StandaloneChartGroup[];
   /** Everything measured, for the results JSON. */
   details: Record<string, unknown>;
 }
