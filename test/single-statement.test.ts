@@ -3,7 +3,6 @@
  * pipeline, one implicit transaction, one round trip on a server) and nothing of the context
  * outlives the statement.
  */
-import net from 'node:net';
 import { PGlite, protocol } from '@electric-sql/pglite';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import {
   withTenantContext,
 } from '../src/index.ts';
 import { conversations } from '../src/schema/index.ts';
+import { readyForQueryCounter } from './helpers/relay.ts';
 import { connections, createTestDatabase, isServer, type TestDatabase, type TestDb } from './helpers/backend.ts';
 import { codeOf, ownerContext, systemOf } from './helpers/tenants.ts';
 
@@ -32,54 +32,6 @@ const countOf = (tenantId: string) =>
     db,
     async (tx) => (await tx.select().from(conversations).where(eq(conversations.tenantId, tenantId))).length,
   );
-
-/**
- * A TCP relay between a Database and the server that counts the ReadyForQuery ('Z') messages the
- * server sends: one per Sync, so one per round trip the client waited for.
- */
-async function readyForQueryCounter(target: URL) {
-  let count = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    let pending = Buffer.alloc(0);
-    let started = false; // the first server bytes answer the startup packet, which has a type byte too
-    upstream.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 5) {
-        const length = pending.readInt32BE(1);
-        if (pending.length < 1 + length) break;
-        if (pending[0] === 0x5a && started) count += 1;
-        if (pending[0] === 0x5a) started = true;
-        pending = pending.subarray(1 + length);
-      }
-      client.write(chunk);
-    });
-    client.on('data', (chunk) => upstream.write(chunk));
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', close).on('error', close);
-    upstream.on('close', close).on('error', close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target);
-  url.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: url.toString(),
-    take: () => {
-      const n = count;
-      count = 0;
-      return n;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describe.skipIf(!isServer)('round trips on a server', () => {
   it('a tenant-client read or write costs one round trip, like the bare statement; a one-statement transaction three', async () => {

@@ -30,7 +30,14 @@ export async function openDatabase<TSchema extends Schema>(
         throw new ConfigError('CONFIG_INVALID', `The database ${name} must start with postgres:// or postgresql://.`);
       }
     }
-    return createNodePostgresDatabase({ url, systemUrl, max: options.max, switchRole, schema: options.schema });
+    return createNodePostgresDatabase({
+      url,
+      systemUrl,
+      max: options.max,
+      switchRole,
+      prepare: options.prepare,
+      schema: options.schema,
+    });
   }
   if (systemUrl !== undefined) {
     throw new ConfigError('CONFIG_INVALID', 'systemUrl needs url (the application connection) as well.');

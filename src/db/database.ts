@@ -163,6 +163,16 @@ export interface CreateDatabaseOptions<TSchema extends Schema = Schema> {
   dataDir?: string;
   /** Server only: pool size of each connection. Default 10. */
   max?: number;
+  /**
+   * Server only: run a tenant client's statements as server-side prepared statements, each
+   * distinct text (up to 500) parsed and planned once per connection, the context's `BEGIN`,
+   * `open_context` and `COMMIT` too. Saves the parse and the plan (RLS makes the plan dearer) on
+   * every later statement: on a point read, about a third of tenantdb's cost (see
+   * bench/README.md). Prepared statements live on a server connection, so only where the client
+   * keeps one: a direct connection, or PgBouncer 1.21+ with `max_prepared_statements` set.
+   * Not through PgBouncer 1.18 in transaction mode. Default false.
+   */
+  prepare?: boolean;
   /** The Drizzle schema (tables and relations): tenantdb's own, plus yours. */
   schema?: TSchema;
   /**

@@ -14,7 +14,7 @@ import {
   type Schema,
   type StatementContext,
 } from './database.ts';
-import { DeferredBeginClient, queryWithPrefix, type PrefixStatement } from './prefixed-query.ts';
+import { DeferredBeginClient, forgetNamedStatements, queryWithPrefix, type PrefixStatement } from './prefixed-query.ts';
 import { statementRouter } from './statement-router.ts';
 
 type DrizzleQueryConfig = pg.QueryConfig & { rowMode?: string; types?: unknown };
@@ -22,6 +22,29 @@ type DrizzleQueryConfig = pg.QueryConfig & { rowMode?: string; types?: unknown }
 // The explicit transaction block around a single statement and its context (see PrefixedQuery).
 const BEGIN = { text: 'BEGIN', values: [] };
 const COMMIT = { text: 'COMMIT', values: [] };
+// The same, as statements prepared once per connection (the `prepare` option).
+const NAMED_BEGIN = { ...BEGIN, name: 'tenantdb_begin' };
+const NAMED_COMMIT = { ...COMMIT, name: 'tenantdb_commit' };
+const OPEN_CONTEXT_NAME = 'tenantdb_open_context';
+/** Distinct statement texts given a name with `prepare`; past it, statements stay unnamed. */
+const MAX_NAMED_STATEMENTS = 500;
+
+/**
+ * Names for statement texts (`prepare`): the same text always gets the same name, so a
+ * connection parses it once. At most MAX_NAMED_STATEMENTS texts, so a connection's prepared
+ * statements stay bounded; others stay unnamed.
+ */
+function statementNames(): (text: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (text) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_NAMED_STATEMENTS) {
+      name = `tenantdb_s${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+}
 
 function createPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max });
@@ -78,15 +101,28 @@ async function inBlock(
   values: unknown[] | undefined,
 ): Promise<pg.QueryResult> {
   const client = await pool.connect();
+  const named = open.name !== undefined;
   let broken = false;
   try {
-    return await queryWithPrefix(client, [BEGIN, open], onOpenValue, config, values, [COMMIT]);
+    return await queryWithPrefix(client, [named ? NAMED_BEGIN : BEGIN, open], onOpenValue, config, values, [
+      named ? NAMED_COMMIT : COMMIT,
+    ]);
   } catch (error) {
     broken = (error as { severity?: unknown }).severity !== 'ERROR';
     if (!broken) {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
+    }
+    // Which of the pipeline's named statements the server parsed before the error is not known:
+    // drop them all, so the next use parses again.
+    if (!broken && named) {
+      await client.query('DEALLOCATE ALL').then(
+        () => forgetNamedStatements(client),
+        () => {
+          broken = true;
+        },
+      );
     }
     throw error;
   } finally {
@@ -112,9 +148,11 @@ export function createNodePostgresDatabase<TSchema extends Schema>(options: {
   systemUrl?: string | undefined;
   max?: number | undefined;
   switchRole: boolean;
+  prepare?: boolean | undefined;
   schema: TSchema;
 }): Database<TSchema> {
   const { schema } = options;
+  const nameOf = options.prepare === true ? statementNames() : undefined;
   const max = options.max ?? 10;
   const appPool = createPool(options.url, max);
   const split = options.systemUrl !== undefined && options.systemUrl !== options.url;
@@ -155,11 +193,17 @@ export function createNodePostgresDatabase<TSchema extends Schema>(options: {
     async query(config: DrizzleQueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
       const context = router.take();
       await checkApp();
+      const name = nameOf?.(config.text);
       return inBlock(
         appPool,
-        { text: OPEN_CONTEXT_SQL, values: openContextValues(context) },
+        {
+          text: OPEN_CONTEXT_SQL,
+          values: openContextValues(context),
+          ...(nameOf !== undefined ? { name: OPEN_CONTEXT_NAME } : {}),
+        },
         (status) => context.onStatus(status ?? ''),
-        config,
+        // Unnamed unless `prepare` names it (Drizzle's prepared queries pass an empty name).
+        { ...config, name },
         values,
       );
     }

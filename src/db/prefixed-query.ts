@@ -4,12 +4,42 @@ import pg from 'pg';
 export interface PrefixStatement {
   text: string;
   values: (string | null)[];
+  /**
+   * A server-side prepared statement's name (see `prepare` in CreateDatabaseOptions): parsed once
+   * per connection, then only bound and executed. Unnamed without it.
+   */
+  name?: string | undefined;
+}
+
+// The named prefix and suffix statements each connection has parsed (pg keeps its own map for a
+// query's own name). Recorded once a pipeline succeeds; forgetNamedStatements clears both.
+const parsedOn = new WeakMap<object, Set<string>>();
+
+function parsedStatements(connection: object): Set<string> {
+  let parsed = parsedOn.get(connection);
+  if (parsed === undefined) {
+    parsed = new Set();
+    parsedOn.set(connection, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * After `DEALLOCATE ALL` on `client`'s connection: forgets what it had parsed, pg's own record
+ * included. A failed pipeline may have parsed some of its named statements and not others, so
+ * the caller deallocates them all rather than guess.
+ */
+export function forgetNamedStatements(client: pg.ClientBase): void {
+  const connection = (client as unknown as { connection: Record<string, unknown> }).connection;
+  parsedOn.delete(connection);
+  connection.parsedStatements = {};
+  connection.submittedNamedStatements = {};
 }
 
 /** The parts of pg's Connection a query writes its messages to (pg/lib/connection.js). */
 interface WireConnection {
   parse(config: { text: string; name?: string }): void;
-  bind(config: { values: (string | null)[] }): void;
+  bind(config: { values: (string | null)[]; statement?: string }): void;
   execute(config: { portal?: string; rows?: number }): void;
 }
 
@@ -68,21 +98,34 @@ export class PrefixedQuery extends QueryBase {
     this.#onPrefixValue = onPrefixValue;
   }
 
-  override prepare(connection: WireConnection): void {
-    for (const statement of this.#prefix) {
-      connection.parse({ text: statement.text });
-      connection.bind({ values: statement.values });
-      connection.execute({});
+  #parsing: string[] = [];
+
+  // Parse (unless this connection has this named statement already), Bind, Execute.
+  #send(connection: WireConnection, statement: PrefixStatement, parsed: Set<string>): void {
+    if (statement.name === undefined || !parsed.has(statement.name)) {
+      connection.parse({ text: statement.text, ...(statement.name !== undefined ? { name: statement.name } : {}) });
+      if (statement.name !== undefined) this.#parsing.push(statement.name);
     }
+    connection.bind({
+      values: statement.values,
+      ...(statement.name !== undefined ? { statement: statement.name } : {}),
+    });
+    connection.execute({});
+  }
+
+  /** The named statements this pipeline parsed, to record once it succeeded. */
+  get parsedNames(): readonly string[] {
+    return this.#parsing;
+  }
+
+  override prepare(connection: WireConnection): void {
+    const parsed = parsedStatements(connection);
+    for (const statement of this.#prefix) this.#send(connection, statement, parsed);
     // pg's prepare writes the query's Parse/Bind/Describe/Execute and the Sync; the suffix goes in
     // between, by holding back the Sync until it is written.
     const sync = (connection as WireConnection & { sync(): void }).sync;
     (connection as WireConnection & { sync(): void }).sync = () => {
-      for (const statement of this.#suffix) {
-        connection.parse({ text: statement.text });
-        connection.bind({ values: statement.values });
-        connection.execute({});
-      }
+      for (const statement of this.#suffix) this.#send(connection, statement, parsed);
       (connection as WireConnection & { sync(): void }).sync = sync;
       sync.call(connection);
     };
@@ -118,12 +161,19 @@ export function queryWithPrefix(
   suffix: PrefixStatement[] = [],
 ): Promise<pg.QueryResult> {
   return new Promise<pg.QueryResult>((resolve, reject) => {
-    const query = new PrefixedQuery(
+    const query: PrefixedQuery = new PrefixedQuery(
       prefix,
       onPrefixValue,
       config,
       values,
-      (error, result) => (error ? reject(error) : resolve(result)),
+      (error, result) => {
+        if (error) return reject(error);
+        if (query.parsedNames.length > 0) {
+          const parsed = parsedStatements((client as unknown as { connection: object }).connection);
+          for (const name of query.parsedNames) parsed.add(name);
+        }
+        resolve(result);
+      },
       suffix,
     );
     client.query(query as unknown as pg.QueryConfig);
