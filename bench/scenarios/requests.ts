@@ -12,6 +12,9 @@
  *   ({ url: appUrl, systemUrl })`). The judged side;
  * - privileged / privileged+user: the same on a privileged login (`createDatabase({ url })`, the
  *   superuser): each statement switches to tenantdb_app;
+ * - prepared / prepared+user / scoped prepared: the application login with `createDatabase({
+ *   prepare: true })` (information): the statements and the context's as server-side prepared
+ *   statements, for a direct connection (not PgBouncer 1.18);
  * - scoped: the scoped API of a client made per operation (`tables.messages.get(id)`,
  *   `findMany`, `insert`, `tables.costEvents.insert(rows)`), application login;
  * - drizzle recipe, prisma sequence, floor: the peers' statement sequences (./peers.ts).
@@ -198,6 +201,8 @@ interface Connections {
   app: Database<BuiltinSchema>;
   /** tenantdb on a privileged login (server only). */
   privileged?: Database<BuiltinSchema>;
+  /** tenantdb on the application login with `prepare: true` (server only). */
+  prepared?: Database<BuiltinSchema>;
   peers: Peers;
   close(): Promise<void>;
 }
@@ -217,14 +222,16 @@ async function connect(bench: BenchDatabase): Promise<Connections> {
   rawPool.on('error', () => {});
   const app = await createDatabase({ url: appUrl, systemUrl: bench.url, max });
   const privileged = await createDatabase({ url: bench.url, max });
+  const prepared = await createDatabase({ url: appUrl, systemUrl: bench.url, max, prepare: true });
   const peers = serverPeers(bench.url, appUrl, max);
   return {
     raw: async ([text, params]) => (await rawPool.query(text, params)).rows,
     app,
     privileged,
+    prepared,
     peers,
     close: async () => {
-      await Promise.all([rawPool.end(), app.close(), privileged.close(), peers.close()]);
+      await Promise.all([rawPool.end(), app.close(), privileged.close(), prepared.close(), peers.close()]);
     },
   };
 }
@@ -247,6 +254,14 @@ function sidesOf(op: RequestOp, c: Connections, members: Map<string, string>): S
     sides.push(
       { name: 'privileged', op: (i) => client(privileged, i, false).query(...op.tenant(i)) },
       { name: 'privileged+user', op: (i) => client(privileged, i, true).query(...op.tenant(i)) },
+    );
+  }
+  if (c.prepared) {
+    const prepared = c.prepared;
+    sides.push(
+      { name: 'prepared', op: (i) => client(prepared, i, false).query(...op.tenant(i)) },
+      { name: 'prepared+user', op: (i) => client(prepared, i, true).query(...op.tenant(i)) },
+      { name: 'scoped prepared', op: (i) => op.scoped(client(prepared, i, false).tables, i) },
     );
   }
   sides.push(
@@ -451,6 +466,7 @@ export const requests = standalone({
 function connectionOf(side: string, server: boolean): string {
   if (!server) return side === 'raw' ? 'superuser' : 'superuser → tenantdb_app';
   if (side === 'raw') return 'superuser';
+  if (side.includes('prepared')) return 'app, prepare';
   if (side.startsWith('privileged') || side === 'drizzle recipe') return 'privileged';
   return 'app';
 }

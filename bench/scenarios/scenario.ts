@@ -34,6 +34,9 @@ export type SideName =
   | 'privileged'
   | 'privileged+user'
   | 'scoped'
+  | 'prepared'
+  | 'prepared+user'
+  | 'scoped prepared'
   | 'drizzle recipe'
   | 'prisma sequence'
   | 'floor';
